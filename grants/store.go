@@ -1,0 +1,70 @@
+package grants
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps users, enrolment tokens, requests, grants and the audit trail.
+// Every change runs inside Update, so a state change and its audit event
+// commit together or not at all. Implementations are safe for concurrent use.
+type Store interface {
+	// Update runs fn in one read-write transaction and commits when fn
+	// returns nil. The commit is durable when Update returns.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Tx is the view of the store inside one transaction. Lookups of missing
+// rows return ErrNotFound. A Tx must not be used after its function returns.
+type Tx interface {
+	User(name string) (User, error)
+	// InsertUser adds a user; ErrConflict when the name is taken.
+	InsertUser(u User) error
+	UpdateUser(u User) error
+	Users() ([]User, error)
+
+	// InsertToken stores the SHA-256 hash of a one-time enrolment token.
+	InsertToken(hash []byte, user string, expires time.Time) error
+	// TakeToken deletes the token with this hash and returns its user;
+	// ErrNotFound when it does not exist or expired before now.
+	TakeToken(hash []byte, now time.Time) (string, error)
+
+	Request(id string) (Request, error)
+	InsertRequest(r Request) error
+	UpdateRequest(r Request) error
+	Requests(f RequestFilter) ([]Request, error)
+
+	Grant(id string) (Grant, error)
+	InsertGrant(g Grant) error
+	UpdateGrant(g Grant) error
+	Grants(f GrantFilter) ([]Grant, error)
+
+	// AppendEvent adds an event to the audit trail, assigning its Seq.
+	AppendEvent(e Event) error
+	// Events returns the newest limit events, oldest first.
+	Events(limit int) ([]Event, error)
+}
+
+// RequestFilter selects requests. Zero fields do not filter. Results are
+// ordered oldest first.
+type RequestFilter struct {
+	User     string
+	Resource string
+	States   []RequestState
+	// CreatedBefore keeps requests created strictly before it.
+	CreatedBefore time.Time
+}
+
+// GrantFilter selects grants. Zero fields do not filter. Results are ordered
+// oldest first.
+type GrantFilter struct {
+	User     string
+	Resource string
+	States   []GrantState
+	// EndsBefore keeps grants whose NotAfter is at or before it.
+	EndsBefore time.Time
+}

@@ -1,0 +1,124 @@
+package grants
+
+import "time"
+
+// Role is what a user may do. An admin may do everything an approver may.
+type Role string
+
+// The roles a user can hold.
+const (
+	RoleRequester Role = "requester"
+	RoleApprover  Role = "approver"
+	RoleAdmin     Role = "admin"
+)
+
+// User is a person known to jitgate.
+type User struct {
+	Name      string    `json:"name"`
+	Roles     []Role    `json:"roles"`
+	Disabled  bool      `json:"disabled"`
+	CreatedAt time.Time `json:"created_at"`
+	// EnrolledAt is when the user first redeemed an enrolment token; zero
+	// until then. Identity certificates renew up to RenewalWindow after it.
+	EnrolledAt time.Time `json:"enrolled_at,omitzero"`
+}
+
+// Has reports whether u holds role r, counting admin as every role.
+func (u User) Has(r Role) bool {
+	for _, have := range u.Roles {
+		if have == r || have == RoleAdmin {
+			return true
+		}
+	}
+	return false
+}
+
+// RequestState is where an access request stands.
+type RequestState string
+
+// The states of a request: pending, then exactly one of the others.
+const (
+	RequestPending   RequestState = "pending"
+	RequestApproved  RequestState = "approved"
+	RequestDenied    RequestState = "denied"
+	RequestExpired   RequestState = "expired"
+	RequestCancelled RequestState = "cancelled"
+)
+
+// Verdict is one approver's answer to a request.
+type Verdict string
+
+// The verdicts an approver can give.
+const (
+	VerdictApprove Verdict = "approve"
+	VerdictDeny    Verdict = "deny"
+)
+
+// Decision records one approver's verdict on a request.
+type Decision struct {
+	Approver string    `json:"approver"`
+	Verdict  Verdict   `json:"verdict"`
+	Comment  string    `json:"comment,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// Request is a user's ask for access to one resource for a duration.
+type Request struct {
+	ID       string        `json:"id"`
+	User     string        `json:"user"`
+	Resource string        `json:"resource"`
+	Duration time.Duration `json:"-"`
+	Reason   string        `json:"reason"`
+	// CSR is the DER certificate request whose key the grant certificate
+	// will certify. The private key stays on the requester's machine.
+	CSR       []byte       `json:"-"`
+	State     RequestState `json:"state"`
+	CreatedAt time.Time    `json:"created_at"`
+	// DecidedAt is when the request left pending; zero while pending.
+	DecidedAt time.Time  `json:"decided_at,omitzero"`
+	Decisions []Decision `json:"decisions"`
+	// GrantID names the grant an approval created; empty otherwise.
+	GrantID string `json:"grant_id,omitempty"`
+}
+
+// GrantState is where a grant stands. Only an active grant lets traffic
+// through.
+type GrantState string
+
+// The states of a grant: active, then exactly one of the others.
+const (
+	GrantActive   GrantState = "active"
+	GrantExpired  GrantState = "expired"
+	GrantRevoked  GrantState = "revoked"
+	GrantReleased GrantState = "released"
+)
+
+// Grant is an approved request: access to one resource for one user between
+// NotBefore and NotAfter, unless it ends early.
+type Grant struct {
+	ID        string     `json:"id"`
+	RequestID string     `json:"request_id"`
+	User      string     `json:"user"`
+	Resource  string     `json:"resource"`
+	NotBefore time.Time  `json:"not_before"`
+	NotAfter  time.Time  `json:"not_after"`
+	State     GrantState `json:"state"`
+	// EndedAt, EndedBy and EndReason say how a grant that is no longer
+	// active ended; zero while active. EndedBy is empty for expiry.
+	EndedAt   time.Time `json:"ended_at,omitzero"`
+	EndedBy   string    `json:"ended_by,omitempty"`
+	EndReason string    `json:"end_reason,omitempty"`
+	// Certificate is the DER grant certificate signed at approval.
+	Certificate []byte `json:"-"`
+}
+
+// Event is one entry of the audit trail.
+type Event struct {
+	Seq    int64     `json:"seq"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Action string    `json:"action"`
+	// Subject is the ID or name the action was taken on.
+	Subject string `json:"subject"`
+	Detail  string `json:"detail,omitempty"`
+}
