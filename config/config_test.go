@@ -1,0 +1,106 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const goodConfig = `
+trust_domain: example.test
+data_dir: data
+listen:
+  proxy: 127.0.0.1:8443
+resources:
+  - name: web
+    upstream: 127.0.0.1:8080
+    hostname: web.example.test
+  - name: db
+    upstream: 127.0.0.1:5432
+    listen: 127.0.0.1:15432
+    approvals: 2
+    max_duration: 30m
+`
+
+func TestLoadAppliesDefaultsAndResolvesDataDir(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	require.NoError(t, os.WriteFile(path, []byte(goodConfig), 0o600))
+
+	c, err := Load(path)
+	require.NoError(t, err)
+
+	assert.Equal(t, filepath.Join(dir, "data"), c.DataDir)
+	assert.Equal(t, "127.0.0.1:8443", c.Listen.Proxy)
+	assert.Equal(t, DefaultAdminAddr, c.Listen.Admin)
+	assert.Equal(t, DefaultMetricsAddr, c.Listen.Metrics)
+	require.Len(t, c.Resources, 2)
+	assert.Equal(t, DefaultMaxDuration, c.Resources[0].Limit())
+	assert.Equal(t, 30*time.Minute, c.Resources[1].Limit())
+	assert.Equal(t, 2, c.Resources[1].Approvals)
+}
+
+func TestParseRefusesBadValues(t *testing.T) {
+	cases := []struct {
+		name, doc, want string
+	}{
+		{"unknown key", "trust_domian: x\n", "field trust_domian not found"},
+		{"bad trust domain", "trust_domain: Not A Domain\n", "trust_domain"},
+		{"bad listen", "listen: {admin: nowhere}\n", "listen.admin"},
+		{"bad duration", res("max_duration: soon"), `"soon" is not a duration`},
+		{"negative approvals", res("approvals: -1"), "resources[web].approvals"},
+		{"no upstream port", "resources: [{name: web, upstream: h, hostname: w}]\n",
+			"resources[web].upstream"},
+		{"no route", "resources: [{name: web, upstream: 'h:1'}]\n",
+			"needs listen, hostname or both"},
+		{"bad name", "resources: [{name: Web!, upstream: 'h:1', hostname: w}]\n",
+			"resources[0].name"},
+		{"duplicate name", res("") + "  - {name: web, upstream: 'h:2', hostname: v}\n",
+			"a name no other resource has"},
+		{"too long", res("max_duration: 200h"), "resources[web].max_duration"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+// res returns a document with one valid resource carrying an extra line.
+func res(extra string) string {
+	return "resources:\n  - name: web\n    upstream: 'h:1'\n    hostname: w\n    " +
+		extra + "\n"
+}
+
+func TestDefaultRoundTrips(t *testing.T) {
+	b, err := Default().Marshal()
+	require.NoError(t, err)
+
+	c, err := Parse(b)
+	require.NoError(t, err)
+	assert.Equal(t, Default(), c)
+}
+
+func TestServingNames(t *testing.T) {
+	c, err := Parse([]byte(goodConfig))
+	require.NoError(t, err)
+
+	assert.Equal(t, []string{"localhost", "127.0.0.1", "web.example.test"}, c.ServingNames())
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(goodConfig))
+	f.Add([]byte("resources: [{name: a, upstream: 'h:1', listen: ':0'}]"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := Parse(b)
+		if err == nil {
+			require.NoError(t, c.Validate())
+		}
+	})
+}

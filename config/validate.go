@@ -1,0 +1,118 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// ErrInvalid is returned, wrapped with the key and value, when a config value
+// is not acceptable.
+var ErrInvalid = errors.New("invalid config")
+
+var (
+	namePattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+	domainPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+)
+
+// Validate checks every value of c and returns the first problem found.
+func (c *Config) Validate() error {
+	if !domainPattern.MatchString(c.TrustDomain) {
+		return invalid("trust_domain", c.TrustDomain, "a lower-case DNS-like name")
+	}
+	if err := c.Listen.validate(); err != nil {
+		return err
+	}
+	for i, n := range c.ServerNames {
+		if net.ParseIP(n) == nil && !domainPattern.MatchString(n) {
+			key := fmt.Sprintf("server_names[%d]", i)
+			return invalid(key, n, "a DNS name or an IP address")
+		}
+	}
+	return c.validateResources()
+}
+
+func (l Listen) validate() error {
+	addrs := map[string]string{
+		"listen.proxy": l.Proxy, "listen.admin": l.Admin, "listen.metrics": l.Metrics,
+	}
+	for key, addr := range addrs {
+		if err := checkAddr(key, addr, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateResources() error {
+	names := map[string]bool{}
+	hosts := map[string]bool{}
+	for i, r := range c.Resources {
+		key := fmt.Sprintf("resources[%d]", i)
+		if err := r.validate(key); err != nil {
+			return err
+		}
+		if names[r.Name] {
+			return invalid(key+".name", r.Name, "a name no other resource has")
+		}
+		names[r.Name] = true
+		if r.Hostname != "" && hosts[r.Hostname] {
+			return invalid(key+".hostname", r.Hostname, "a hostname no other resource has")
+		}
+		hosts[r.Hostname] = true
+	}
+	return nil
+}
+
+func (r Resource) validate(key string) error {
+	if !namePattern.MatchString(r.Name) {
+		return invalid(key+".name", r.Name, "lower-case letters, digits, '.', '_' or '-'")
+	}
+	key = fmt.Sprintf("resources[%s]", r.Name)
+	if err := checkAddr(key+".upstream", r.Upstream, false); err != nil {
+		return err
+	}
+	if r.Listen == "" && r.Hostname == "" {
+		return fmt.Errorf("%w: %s: needs listen, hostname or both", ErrInvalid, key)
+	}
+	if r.Listen != "" {
+		if err := checkAddr(key+".listen", r.Listen, true); err != nil {
+			return err
+		}
+	}
+	if r.Hostname != "" && !domainPattern.MatchString(r.Hostname) {
+		return invalid(key+".hostname", r.Hostname, "a lower-case DNS name")
+	}
+	if r.Approvals < 0 || r.Approvals > 10 {
+		return invalid(key+".approvals", strconv.Itoa(r.Approvals), "a number from 0 to 10")
+	}
+	if r.MaxDuration < 0 || time.Duration(r.MaxDuration) > 7*24*time.Hour {
+		d := time.Duration(r.MaxDuration).String()
+		return invalid(key+".max_duration", d, "a duration from 1s to 168h")
+	}
+	return nil
+}
+
+// checkAddr accepts host:port; a listen address may leave the host empty.
+func checkAddr(key, addr string, listen bool) error {
+	want := "host:port"
+	if listen {
+		want = "[host]:port"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || (host == "" && !listen) {
+		return invalid(key, addr, want)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 || (n == 0 && !listen) {
+		return invalid(key, addr, want+" with a port from 1 to 65535")
+	}
+	return nil
+}
+
+func invalid(key, value, want string) error {
+	return fmt.Errorf("%w: %s: %q is not accepted; want %s", ErrInvalid, key, value, want)
+}
