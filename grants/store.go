@@ -21,10 +21,13 @@ type Store interface {
 // Tx is the view of the store inside one transaction. Lookups of missing
 // rows return ErrNotFound. A Tx must not be used after its function returns.
 type Tx interface {
+	// User returns the user with this name.
 	User(name string) (User, error)
 	// InsertUser adds a user; ErrConflict when the name is taken.
 	InsertUser(u User) error
+	// UpdateUser replaces the stored user of the same name.
 	UpdateUser(u User) error
+	// Users returns every user, ordered by name.
 	Users() ([]User, error)
 
 	// InsertToken stores the SHA-256 hash of a one-time enrolment token.
@@ -33,24 +36,33 @@ type Tx interface {
 	// ErrNotFound when it does not exist or expired before now.
 	TakeToken(hash []byte, now time.Time) (string, error)
 
+	// Request returns the request with this ID.
 	Request(id string) (Request, error)
+	// InsertRequest adds a request; ErrConflict when the ID is taken.
 	InsertRequest(r Request) error
+	// UpdateRequest replaces the stored request of the same ID.
 	UpdateRequest(r Request) error
+	// Requests returns the requests f selects.
 	Requests(f RequestFilter) ([]Request, error)
 
+	// Grant returns the grant with this ID.
 	Grant(id string) (Grant, error)
+	// InsertGrant adds a grant; ErrConflict when the ID is taken.
 	InsertGrant(g Grant) error
+	// UpdateGrant replaces the stored grant of the same ID.
 	UpdateGrant(g Grant) error
+	// Grants returns the grants f selects.
 	Grants(f GrantFilter) ([]Grant, error)
 
 	// AppendEvent adds an event to the audit trail, assigning its Seq.
 	AppendEvent(e Event) error
-	// Events returns the newest limit events, oldest first.
+	// Events returns the newest limit events, oldest first; all of them
+	// when limit is zero or less.
 	Events(limit int) ([]Event, error)
 }
 
 // RequestFilter selects requests. Zero fields do not filter. Results are
-// ordered oldest first.
+// ordered oldest first, by CreatedAt.
 type RequestFilter struct {
 	User     string
 	Resource string
@@ -60,11 +72,13 @@ type RequestFilter struct {
 }
 
 // GrantFilter selects grants. Zero fields do not filter. Results are ordered
-// oldest first.
+// oldest first, by NotBefore.
 type GrantFilter struct {
 	User     string
 	Resource string
 	States   []GrantState
 	// EndsBefore keeps grants whose NotAfter is at or before it.
 	EndsBefore time.Time
+	// EndsAfter keeps grants whose NotAfter is strictly after it.
+	EndsAfter time.Time
 }

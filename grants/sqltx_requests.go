@@ -1,0 +1,106 @@
+package grants
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+const requestColumns = "id, user_name, resource, duration, reason, csr, state," +
+	" created_at, decided_at, decisions, grant_id"
+
+func scanRequest(row rowScanner) (Request, error) {
+	var (
+		r                Request
+		duration         int64
+		created, decided int64
+		decisions        string
+	)
+	err := row.Scan(&r.ID, &r.User, &r.Resource, &duration, &r.Reason, &r.CSR,
+		&r.State, &created, &decided, &decisions, &r.GrantID)
+	if err != nil {
+		return Request{}, err
+	}
+
+	if err := json.Unmarshal([]byte(decisions), &r.Decisions); err != nil {
+		return Request{}, fmt.Errorf("decode decisions of request %s: %w", r.ID, err)
+	}
+	r.Duration = time.Duration(duration)
+	r.CreatedAt = fromNanos(created)
+	r.DecidedAt = fromNanos(decided)
+	return r, nil
+}
+
+// encodeDecisions stores decisions as a JSON array with UTC times, never
+// null.
+func encodeDecisions(ds []Decision) (string, error) {
+	out := make([]Decision, len(ds))
+	for i, d := range ds {
+		d.At = d.At.UTC()
+		out[i] = d
+	}
+	return marshalJSON(out)
+}
+
+// Request implements Tx.
+func (t *sqlTx) Request(id string) (Request, error) {
+	q := "SELECT " + requestColumns + " FROM requests WHERE id = ?"
+	r, err := scanRequest(t.queryRow(q, id))
+	if err != nil {
+		return Request{}, notFound(err, requestRows, id)
+	}
+	return r, nil
+}
+
+// InsertRequest implements Tx.
+func (t *sqlTx) InsertRequest(r Request) error {
+	decisions, err := encodeDecisions(r.Decisions)
+	if err != nil {
+		return err
+	}
+
+	q := "INSERT INTO requests (" + requestColumns + ")" +
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	return t.insertNew(requestRows, r.ID, q,
+		r.ID, r.User, r.Resource, int64(r.Duration), r.Reason, orEmpty(r.CSR),
+		string(r.State), nanos(r.CreatedAt), nanos(r.DecidedAt), decisions, r.GrantID)
+}
+
+// UpdateRequest implements Tx.
+func (t *sqlTx) UpdateRequest(r Request) error {
+	decisions, err := encodeDecisions(r.Decisions)
+	if err != nil {
+		return err
+	}
+
+	q := "UPDATE requests SET user_name = ?, resource = ?, duration = ?, reason = ?," +
+		" csr = ?, state = ?, created_at = ?, decided_at = ?, decisions = ?," +
+		" grant_id = ? WHERE id = ?"
+	return t.updateOne(requestRows, r.ID, q,
+		r.User, r.Resource, int64(r.Duration), r.Reason, orEmpty(r.CSR),
+		string(r.State), nanos(r.CreatedAt), nanos(r.DecidedAt), decisions,
+		r.GrantID, r.ID)
+}
+
+// Requests implements Tx.
+func (t *sqlTx) Requests(f RequestFilter) ([]Request, error) {
+	var w where
+	if f.User != "" {
+		w.add("user_name = ?", f.User)
+	}
+	if f.Resource != "" {
+		w.add("resource = ?", f.Resource)
+	}
+	in(&w, "state", f.States)
+	if !f.CreatedBefore.IsZero() {
+		w.add("created_at < ?", f.CreatedBefore.UnixNano())
+	}
+
+	q := "SELECT " + requestColumns + " FROM requests" + w.String() +
+		" ORDER BY created_at, id"
+	rows, err := t.query(q, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	return collect(rows, scanRequest)
+}

@@ -1,0 +1,124 @@
+package grants
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+const userColumns = "name, roles, disabled, created_at, enrolled_at"
+
+func scanUser(row rowScanner) (User, error) {
+	var (
+		u                 User
+		roles             string
+		created, enrolled int64
+	)
+	if err := row.Scan(&u.Name, &roles, &u.Disabled, &created, &enrolled); err != nil {
+		return User{}, err
+	}
+
+	if err := json.Unmarshal([]byte(roles), &u.Roles); err != nil {
+		return User{}, fmt.Errorf("decode roles of user %q: %w", u.Name, err)
+	}
+	u.CreatedAt = fromNanos(created)
+	u.EnrolledAt = fromNanos(enrolled)
+	return u, nil
+}
+
+// User implements Tx.
+func (t *sqlTx) User(name string) (User, error) {
+	q := "SELECT " + userColumns + " FROM users WHERE name = ?"
+	u, err := scanUser(t.queryRow(q, name))
+	if err != nil {
+		return User{}, notFound(err, userRows, name)
+	}
+	return u, nil
+}
+
+// InsertUser implements Tx.
+func (t *sqlTx) InsertUser(u User) error {
+	roles, err := marshalJSON(u.Roles)
+	if err != nil {
+		return err
+	}
+
+	q := "INSERT INTO users (" + userColumns + ") VALUES (?, ?, ?, ?, ?)"
+	return t.insertNew(userRows, u.Name, q,
+		u.Name, roles, u.Disabled, nanos(u.CreatedAt), nanos(u.EnrolledAt))
+}
+
+// UpdateUser implements Tx.
+func (t *sqlTx) UpdateUser(u User) error {
+	roles, err := marshalJSON(u.Roles)
+	if err != nil {
+		return err
+	}
+
+	q := "UPDATE users SET roles = ?, disabled = ?, created_at = ?, enrolled_at = ?" +
+		" WHERE name = ?"
+	return t.updateOne(userRows, u.Name, q,
+		roles, u.Disabled, nanos(u.CreatedAt), nanos(u.EnrolledAt), u.Name)
+}
+
+// Users implements Tx.
+func (t *sqlTx) Users() ([]User, error) {
+	rows, err := t.query("SELECT " + userColumns + " FROM users ORDER BY name")
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return collect(rows, scanUser)
+}
+
+// collect scans every row with scan and closes rows.
+func collect[T any](rows *sql.Rows, scan func(rowScanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan row: %w", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read rows: %w", err)
+	}
+	return out, nil
+}
+
+// InsertToken implements Tx.
+func (t *sqlTx) InsertToken(hash []byte, user string, expires time.Time) error {
+	q := "INSERT INTO enrol_tokens (hash, user_name, expires_at) VALUES (?, ?, ?)"
+	if _, err := t.exec(q, hash, user, nanos(expires)); err != nil {
+		return fmt.Errorf("insert enrolment token for %q: %w", user, err)
+	}
+	return nil
+}
+
+// TakeToken implements Tx.
+func (t *sqlTx) TakeToken(hash []byte, now time.Time) (string, error) {
+	var (
+		user    string
+		expires int64
+	)
+	q := "SELECT user_name, expires_at FROM enrol_tokens WHERE hash = ?"
+	err := t.queryRow(q, hash).Scan(&user, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("enrolment token: %w", ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read enrolment token: %w", err)
+	}
+
+	if _, err := t.exec("DELETE FROM enrol_tokens WHERE hash = ?", hash); err != nil {
+		return "", fmt.Errorf("delete enrolment token: %w", err)
+	}
+	if now.UnixNano() >= expires {
+		return "", fmt.Errorf("enrolment token expired: %w", ErrNotFound)
+	}
+	return user, nil
+}
