@@ -296,3 +296,26 @@ func TestRootsIsACopy(t *testing.T) {
 	assert.True(t, a.Roots().Equal(want))
 	assert.False(t, a.Roots().Equal(changed))
 }
+
+func TestWriteNewFilesRemovesWhatItWroteOnFailure(t *testing.T) {
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "c")
+	require.NoError(t, os.WriteFile(existing, []byte("keep me"), keyMode))
+
+	err := writeNewFiles([]newFile{
+		{path: filepath.Join(dir, "a"), data: []byte("a"), mode: keyMode},
+		{path: filepath.Join(dir, "b"), data: []byte("b"), mode: certMode},
+		{path: existing, data: []byte("c"), mode: keyMode},
+		{path: filepath.Join(dir, "d"), data: []byte("d"), mode: keyMode},
+	})
+	require.ErrorIs(t, err, ErrCAExists)
+	assert.Contains(t, err.Error(), existing)
+
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	assert.Equal(t, "c", entries[0].Name())
+	kept, err := os.ReadFile(existing)
+	require.NoError(t, err)
+	assert.Equal(t, "keep me", string(kept))
+}

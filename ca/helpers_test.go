@@ -89,7 +89,8 @@ func signIdentity(t testing.TB, a *Authority, now time.Time) *x509.Certificate {
 
 // craftCert signs, with a's intermediate, a grant certificate for alice
 // changed by edit, so tests can make certificates Sign* would refuse.
-func craftCert(t testing.TB, a *Authority, edit func(*x509.Certificate)) *x509.Certificate {
+func craftCert(t testing.TB, a *Authority,
+	edit func(*x509.Certificate)) *x509.Certificate {
 	t.Helper()
 
 	now := testNow()

@@ -31,7 +31,8 @@ func intermediateCommonName(trustDomain string) string {
 }
 
 // newRoot makes a self-signed root that may sign one level of CA below it.
-func newRoot(trustDomain string, now time.Time) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+func newRoot(trustDomain string,
+	now time.Time) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	tmpl := caTemplate(rootCommonName(trustDomain), now, rootLifetime)
 	tmpl.MaxPathLen = 1
 
@@ -68,9 +69,11 @@ func newIntermediate(trustDomain string, root *x509.Certificate, rootKey crypto.
 	return cert, key, nil
 }
 
-func caTemplate(commonName string, now time.Time, lifetime time.Duration) *x509.Certificate {
+func caTemplate(commonName string, now time.Time,
+	lifetime time.Duration) *x509.Certificate {
+	subject := pkix.Name{Organization: []string{"jitgate"}, CommonName: commonName}
 	return &x509.Certificate{
-		Subject:               pkix.Name{Organization: []string{"jitgate"}, CommonName: commonName},
+		Subject:               subject,
 		NotBefore:             now.Add(-ClockSkew),
 		NotAfter:              now.Add(lifetime),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,

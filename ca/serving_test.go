@@ -84,7 +84,8 @@ func TestServingCertificatesNeedsNames(t *testing.T) {
 }
 
 // startServing runs ServingCertificates until the test ends.
-func startServing(t testing.TB, a *Authority, storage string, names ...string) getCertFunc {
+func startServing(t testing.TB, a *Authority, storage string,
+	names ...string) getCertFunc {
 	t.Helper()
 
 	ctx, cancel := context.WithCancel(context.Background())
