@@ -60,6 +60,10 @@ type uriClaims struct {
 // ReadClaims reads the claims of a certificate signed by a CA of
 // trustDomain, without verifying its signature.
 func ReadClaims(cert *x509.Certificate, trustDomain string) (Claims, error) {
+	if cert == nil {
+		return Claims{}, fmt.Errorf("%w: no certificate", ErrBadClaims)
+	}
+
 	kind, err := kindOf(cert.Policies)
 	if err != nil {
 		return Claims{}, err

@@ -103,6 +103,11 @@ func TestReadClaimsRefuses(t *testing.T) {
 	}
 }
 
+func TestReadClaimsNil(t *testing.T) {
+	_, err := ReadClaims(nil, testDomain)
+	assert.ErrorIs(t, err, ErrBadClaims)
+}
+
 func mustParseURL(t testing.TB, s string) *url.URL {
 	t.Helper()
 
