@@ -1,0 +1,38 @@
+# jitgate's everyday targets. `make test` is the one command that runs the
+# whole suite on a fresh machine: it installs what the tests need first.
+
+GO       ?= go
+BIN      ?= bin/jitgate
+PKGS     ?= ./...
+# The PostgreSQL half of the store contract suite runs against this DSN.
+JITGATE_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+export JITGATE_TEST_POSTGRES
+
+.PHONY: build test test-deps bench lint fmt cover clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/jitgate
+
+test-deps:
+	scripts/test-deps
+
+test: test-deps
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./grants/ ./proxy/ ./bench/... | tee bench.out
+
+lint:
+	$(GO) vet $(PKGS)
+	$(GO) tool -modfile=tools/go.mod staticcheck $(PKGS)
+
+fmt:
+	gofmt -s -w $$(git ls-files '*.go')
+
+cover:
+	$(GO) test -coverprofile=cover.out $(PKGS)
+	$(GO) tool cover -func=cover.out | tail -1
+
+clean:
+	rm -rf bin cover.out bench.out
