@@ -1,7 +1,10 @@
 package grants
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"go.uber.org/zap"
@@ -20,6 +23,8 @@ const (
 	// RenewalWindow is how long after enrolment an identity certificate can
 	// be renewed without a new token.
 	RenewalWindow = 7 * 24 * time.Hour
+	// DefaultSweepInterval is how often Run sweeps when given no interval.
+	DefaultSweepInterval = time.Minute
 )
 
 // Resource is what the Service needs to know of a protected resource.
@@ -46,9 +51,12 @@ type Recorder interface {
 
 // Options configure a Service.
 type Options struct {
-	Store     Store
-	Signer    Signer
-	Table     *Table
+	// Store, Signer and Table are required.
+	Store  Store
+	Signer Signer
+	// Table is told of every grant that ends, after its commit.
+	Table *Table
+	// Resources are the resources that can be requested; names are unique.
 	Resources []Resource
 	// Logger receives lifecycle events; nil means no logging.
 	Logger *zap.Logger
@@ -68,106 +76,158 @@ type NewRequest struct {
 	CSR []byte
 }
 
+// systemActor is the audit actor of changes nobody asked for, like expiry.
+const systemActor = "system"
+
 // Service runs every change to users, requests and grants, each in one
-// transaction with its audit event. It is safe for concurrent use.
-type Service struct{}
+// transaction with its audit event. It does not check that an admin actor
+// holds the admin role: the caller authorises those. It is safe for
+// concurrent use.
+type Service struct {
+	store     Store
+	signer    Signer
+	table     *Table
+	resources map[string]Resource
+	log       *zap.Logger
+	rec       Recorder
+	now       func() time.Time
+}
 
 // NewService checks o and returns a Service.
-func NewService(o Options) (*Service, error) { panic("todo") }
+func NewService(o Options) (*Service, error) {
+	if o.Store == nil || o.Signer == nil || o.Table == nil {
+		return nil, errors.New("grants service: store, signer and table are required")
+	}
+	resources, err := resourceMap(o.Resources)
+	if err != nil {
+		return nil, err
+	}
 
-// AddUser creates a user and returns a one-time enrolment token, valid for
-// TokenLifetime. Only the token's hash is stored.
-func (s *Service) AddUser(ctx context.Context, actor, name string, roles []Role) (string, error) {
-	panic("todo")
+	s := &Service{
+		store:     o.Store,
+		signer:    o.Signer,
+		table:     o.Table,
+		resources: resources,
+		log:       zap.NewNop(),
+		rec:       o.Recorder,
+		now:       o.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if o.Logger != nil {
+		s.log = o.Logger.Named("grants")
+	}
+	return s, nil
 }
 
-// NewToken issues a fresh enrolment token for an existing, enabled user.
-func (s *Service) NewToken(ctx context.Context, actor, name string) (string, error) {
-	panic("todo")
+// resourceMap checks rs and indexes them by name, applying defaults.
+func resourceMap(rs []Resource) (map[string]Resource, error) {
+	out := make(map[string]Resource, len(rs))
+	for _, r := range rs {
+		if err := checkResource(r); err != nil {
+			return nil, err
+		}
+		if _, dup := out[r.Name]; dup {
+			return nil, fmt.Errorf("resource %q: defined twice", r.Name)
+		}
+		r.Approvals = max(r.Approvals, 1)
+		r.MaxDuration = cmp.Or(r.MaxDuration, DefaultMaxDuration)
+		out[r.Name] = r
+	}
+	return out, nil
 }
 
-// DisableUser disables a user at once: pending requests are cancelled and
-// active grants revoked, and the Table told so their connections close.
-func (s *Service) DisableUser(ctx context.Context, actor, name string) (User, error) {
-	panic("todo")
+func checkResource(r Resource) error {
+	switch {
+	case r.Name == "":
+		return errors.New("resource: name is empty")
+	case r.Approvals < 0:
+		return fmt.Errorf("resource %q: approvals %d is negative", r.Name, r.Approvals)
+	case r.MaxDuration < 0:
+		return fmt.Errorf("resource %q: max duration %s is negative",
+			r.Name, r.MaxDuration)
+	}
+	return nil
 }
 
-// User returns one user.
-func (s *Service) User(ctx context.Context, name string) (User, error) { panic("todo") }
-
-// Users returns all users.
-func (s *Service) Users(ctx context.Context) ([]User, error) { panic("todo") }
-
-// Enrol redeems a token. Inside the same transaction it calls issue with the
-// user, so the token is consumed only if issuing the identity certificate
-// succeeded.
-func (s *Service) Enrol(ctx context.Context, token string, issue func(User) error) (User, error) {
-	panic("todo")
+// clock returns the current time in UTC, without a monotonic reading.
+func (s *Service) clock() time.Time {
+	return s.now().UTC()
 }
 
-// CheckRenewal returns the user when they may renew an identity certificate
-// now: enabled and within RenewalWindow of enrolment.
-func (s *Service) CheckRenewal(ctx context.Context, name string) (User, error) {
-	panic("todo")
+// effects are what a transaction changed, announced only once it commits.
+type effects struct {
+	requests []RequestState
+	grants   []Change
 }
 
-// CreateRequest validates and stores a pending request.
-func (s *Service) CreateRequest(ctx context.Context, n NewRequest) (Request, error) {
-	panic("todo")
+func (fx *effects) request(r Request) {
+	fx.requests = append(fx.requests, r.State)
 }
 
-// Approve records an approval. When the resource's approval count is
-// reached the grant becomes active, starting now, and its certificate is
-// signed in the same transaction.
-func (s *Service) Approve(ctx context.Context, id, approver, comment string) (Request, error) {
-	panic("todo")
+func (fx *effects) grant(g Grant) {
+	c := Change{GrantID: g.ID, State: g.State, NotAfter: g.NotAfter}
+	fx.grants = append(fx.grants, c)
 }
 
-// Deny ends a pending request as denied.
-func (s *Service) Deny(ctx context.Context, id, approver, comment string) (Request, error) {
-	panic("todo")
+// update runs fn in one store transaction and, after the commit, tells the
+// Table and the Recorder what changed.
+func (s *Service) update(ctx context.Context, fn func(Tx, *effects) error) error {
+	var fx effects
+	err := s.store.Update(ctx, func(tx Tx) error {
+		fx = effects{}
+		return fn(tx, &fx)
+	})
+	if err != nil {
+		return err
+	}
+
+	s.announce(fx)
+	return nil
 }
 
-// Cancel lets the requester withdraw their own pending request.
-func (s *Service) Cancel(ctx context.Context, id, user string) (Request, error) {
-	panic("todo")
+func (s *Service) announce(fx effects) {
+	for _, state := range fx.requests {
+		s.record("request", string(state))
+	}
+	for _, c := range fx.grants {
+		if c.State != GrantActive {
+			s.table.Ended(c)
+		}
+		s.log.Info("grant state changed",
+			zap.String(keyGrant, c.GrantID), zap.String(keyState, string(c.State)))
+		s.record("grant", string(c.State))
+	}
 }
 
-// Request returns one request.
-func (s *Service) Request(ctx context.Context, id string) (Request, error) { panic("todo") }
-
-// Requests returns the requests f selects.
-func (s *Service) Requests(ctx context.Context, f RequestFilter) ([]Request, error) {
-	panic("todo")
+func (s *Service) record(object, state string) {
+	if s.rec != nil {
+		s.rec.Transition(object, state)
+	}
 }
 
-// Grant returns one grant.
-func (s *Service) Grant(ctx context.Context, id string) (Grant, error) { panic("todo") }
-
-// Grants returns the grants f selects.
-func (s *Service) Grants(ctx context.Context, f GrantFilter) ([]Grant, error) {
-	panic("todo")
+// audit appends an event stamped now inside tx.
+func (s *Service) audit(tx Tx, actor, action, subject, detail string) error {
+	e := Event{
+		At:      s.clock(),
+		Actor:   actor,
+		Action:  action,
+		Subject: subject,
+		Detail:  detail,
+	}
+	if err := tx.AppendEvent(e); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
 }
-
-// Revoke ends an active grant; it returns once the revocation is durable
-// and the Table has dropped the grant.
-func (s *Service) Revoke(ctx context.Context, id, actor, reason string) (Grant, error) {
-	panic("todo")
-}
-
-// Release lets a grant's own user hand it back early.
-func (s *Service) Release(ctx context.Context, id, user string) (Grant, error) {
-	panic("todo")
-}
-
-// Sweep expires pending requests older than DefaultPendingTTL and active
-// grants past their NotAfter.
-func (s *Service) Sweep(ctx context.Context) error { panic("todo") }
-
-// Run calls Sweep every interval until ctx ends.
-func (s *Service) Run(ctx context.Context, interval time.Duration) { panic("todo") }
 
 // Events returns the newest limit audit events, oldest first.
 func (s *Service) Events(ctx context.Context, limit int) ([]Event, error) {
-	panic("todo")
+	var out []Event
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		out, err = tx.Events(limit)
+		return err
+	})
+	return out, err
 }

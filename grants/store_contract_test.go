@@ -234,12 +234,14 @@ func testStoreRequestFilters(t *testing.T, s Store) {
 		filter RequestFilter
 		want   []string
 	}{
-		{"all, oldest first", RequestFilter{}, []string{"req_d", "req_c", "req_b", "req_a"}},
+		{"all, oldest first", RequestFilter{},
+			[]string{"req_d", "req_c", "req_b", "req_a"}},
 		{"user", RequestFilter{User: "alice"}, []string{"req_d", "req_b", "req_a"}},
 		{"resource", RequestFilter{Resource: "ssh"}, []string{"req_b"}},
 		{"one state", RequestFilter{States: []RequestState{RequestPending}},
 			[]string{"req_d", "req_b"}},
-		{"two states", RequestFilter{States: []RequestState{RequestApproved, RequestDenied}},
+		{"two states",
+			RequestFilter{States: []RequestState{RequestApproved, RequestDenied}},
 			[]string{"req_c", "req_a"}},
 		{"created strictly before", RequestFilter{CreatedBefore: t0.Add(time.Minute)},
 			[]string{"req_d"}},

@@ -1,0 +1,13 @@
+package grants
+
+// Log field keys, defined once so every line spells them alike.
+const (
+	keyGrant    = "grant_id"
+	keyRequest  = "request_id"
+	keyUser     = "user"
+	keyResource = "resource"
+	keyState    = "state"
+
+	keyExpiredRequests = "expired_requests"
+	keyExpiredGrants   = "expired_grants"
+)

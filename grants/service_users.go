@@ -1,0 +1,289 @@
+package grants
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// userName is what a user name may look like: it ends up in certificate
+// subjects, URLs and logs.
+var userName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+
+// knownRoles are the roles a user can be given.
+var knownRoles = []Role{RoleRequester, RoleApprover, RoleAdmin}
+
+func checkUser(name string, roles []Role) error {
+	if !userName.MatchString(name) {
+		return &InputError{Field: "name", Problem: fmt.Sprintf(
+			"%q must be 1 to 63 of a-z 0-9 . _ - and start with a letter or digit",
+			name)}
+	}
+
+	if len(roles) == 0 {
+		return &InputError{Field: "roles", Problem: "at least one role is needed"}
+	}
+	for _, r := range roles {
+		if !slices.Contains(knownRoles, r) {
+			return &InputError{Field: "roles", Problem: fmt.Sprintf(
+				"unknown role %q (known: requester, approver, admin)", r)}
+		}
+	}
+	return nil
+}
+
+// AddUser creates a user and returns a one-time enrolment token, valid for
+// TokenLifetime. Only the token's hash is stored.
+func (s *Service) AddUser(ctx context.Context, actor, name string, roles []Role,
+) (string, error) {
+	if err := checkUser(name, roles); err != nil {
+		return "", err
+	}
+
+	token := newToken()
+	err := s.update(ctx, func(tx Tx, _ *effects) error {
+		now := s.clock()
+		u := User{Name: name, Roles: uniqueRoles(roles), CreatedAt: now}
+		if err := tx.InsertUser(u); err != nil {
+			return err
+		}
+		expires := now.Add(TokenLifetime)
+		if err := tx.InsertToken(hashToken(token), name, expires); err != nil {
+			return err
+		}
+		return s.audit(tx, actor, "user.add", name, "roles="+joinRoles(u.Roles))
+	})
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// uniqueRoles returns roles sorted, each once.
+func uniqueRoles(roles []Role) []Role {
+	out := slices.Clone(roles)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func joinRoles(roles []Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ",")
+}
+
+// NewToken issues a fresh enrolment token for an existing, enabled user.
+func (s *Service) NewToken(ctx context.Context, actor, name string) (string, error) {
+	token := newToken()
+	err := s.update(ctx, func(tx Tx, _ *effects) error {
+		if _, err := enabledUser(tx, name); err != nil {
+			return err
+		}
+
+		expires := s.clock().Add(TokenLifetime)
+		if err := tx.InsertToken(hashToken(token), name, expires); err != nil {
+			return err
+		}
+		return s.audit(tx, actor, "user.token", name, "")
+	})
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// enabledUser returns the user when it exists and is enabled, and
+// ErrForbidden when it is disabled.
+func enabledUser(tx Tx, name string) (User, error) {
+	u, err := tx.User(name)
+	if err != nil {
+		return User{}, err
+	}
+	if u.Disabled {
+		return User{}, fmt.Errorf("user %q is disabled: %w", name, ErrForbidden)
+	}
+	return u, nil
+}
+
+// actingUser returns the user when it exists, is enabled and holds role;
+// ErrForbidden otherwise, an unknown user included.
+func actingUser(tx Tx, name string, role Role) (User, error) {
+	u, err := enabledUser(tx, name)
+	if errors.Is(err, ErrNotFound) {
+		return User{}, fmt.Errorf("user %q is not known: %w", name, ErrForbidden)
+	}
+	if err != nil {
+		return User{}, err
+	}
+
+	if !u.Has(role) {
+		return User{}, fmt.Errorf("user %q lacks the %s role: %w",
+			name, role, ErrForbidden)
+	}
+	return u, nil
+}
+
+// DisableUser disables a user at once: pending requests are cancelled and
+// active grants revoked, and the Table told so their connections close.
+func (s *Service) DisableUser(ctx context.Context, actor, name string) (User, error) {
+	var u User
+	err := s.update(ctx, func(tx Tx, fx *effects) error {
+		var err error
+		u, err = s.disable(tx, actor, name)
+		if err != nil {
+			return err
+		}
+		return s.endUserWork(tx, fx, actor, name)
+	})
+	if err != nil {
+		return User{}, err
+	}
+
+	s.log.Info("user disabled", zap.String(keyUser, name))
+	return u, nil
+}
+
+func (s *Service) disable(tx Tx, actor, name string) (User, error) {
+	u, err := tx.User(name)
+	if err != nil {
+		return User{}, err
+	}
+	if u.Disabled {
+		return User{}, fmt.Errorf("user %q is already disabled: %w", name, ErrConflict)
+	}
+
+	u.Disabled = true
+	if err := tx.UpdateUser(u); err != nil {
+		return User{}, err
+	}
+	return u, s.audit(tx, actor, "user.disable", name, "")
+}
+
+// endUserWork cancels the user's pending requests and revokes their
+// active grants.
+func (s *Service) endUserWork(tx Tx, fx *effects, actor, name string) error {
+	const why = "user disabled"
+
+	pending, err := tx.Requests(RequestFilter{
+		User:   name,
+		States: []RequestState{RequestPending},
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range pending {
+		if err := s.endRequest(tx, fx, &r, RequestCancelled, actor, why); err != nil {
+			return err
+		}
+	}
+
+	active, err := tx.Grants(GrantFilter{User: name, States: []GrantState{GrantActive}})
+	if err != nil {
+		return err
+	}
+	for _, g := range active {
+		if err := s.endGrant(tx, fx, &g, GrantRevoked, actor, why); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// User returns one user.
+func (s *Service) User(ctx context.Context, name string) (User, error) {
+	var u User
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		u, err = tx.User(name)
+		return err
+	})
+	return u, err
+}
+
+// Users returns all users.
+func (s *Service) Users(ctx context.Context) ([]User, error) {
+	var us []User
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		us, err = tx.Users()
+		return err
+	})
+	return us, err
+}
+
+// Enrol redeems a token. Inside the same transaction it calls issue with the
+// user, so the token is consumed only if issuing the identity certificate
+// succeeded. The user passed to issue has EnrolledAt set.
+func (s *Service) Enrol(ctx context.Context, token string, issue func(User) error,
+) (User, error) {
+	if issue == nil {
+		return User{}, errors.New("enrol: no issue function")
+	}
+
+	var u User
+	err := s.update(ctx, func(tx Tx, _ *effects) error {
+		var err error
+		u, err = s.redeem(tx, token)
+		if err != nil {
+			return err
+		}
+		if err := issue(u); err != nil {
+			return fmt.Errorf("issue identity certificate for %q: %w", u.Name, err)
+		}
+		return s.audit(tx, u.Name, "user.enrol", u.Name, "")
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// redeem takes the token and returns its enabled user, enrolled now unless
+// enrolled before.
+func (s *Service) redeem(tx Tx, token string) (User, error) {
+	now := s.clock()
+	name, err := tx.TakeToken(hashToken(token), now)
+	if err != nil {
+		return User{}, fmt.Errorf("redeem: %w", err)
+	}
+
+	u, err := enabledUser(tx, name)
+	if err != nil {
+		return User{}, err
+	}
+	if !u.EnrolledAt.IsZero() {
+		return u, nil
+	}
+
+	u.EnrolledAt = now
+	return u, tx.UpdateUser(u)
+}
+
+// CheckRenewal returns the user when they may renew an identity certificate
+// now: enabled and within RenewalWindow of enrolment.
+func (s *Service) CheckRenewal(ctx context.Context, name string) (User, error) {
+	u, err := s.User(ctx, name)
+	if err != nil {
+		return User{}, err
+	}
+
+	switch {
+	case u.Disabled:
+		return User{}, fmt.Errorf("user %q is disabled: %w", name, ErrForbidden)
+	case u.EnrolledAt.IsZero():
+		return User{}, fmt.Errorf("user %q has not enrolled: %w", name, ErrForbidden)
+	}
+
+	end := u.EnrolledAt.Add(RenewalWindow)
+	if !s.clock().Before(end) {
+		return User{}, fmt.Errorf("renewal window ended %s: %w",
+			end.Format(time.RFC3339), ErrForbidden)
+	}
+	return u, nil
+}

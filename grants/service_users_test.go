@@ -1,0 +1,236 @@
+package grants
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestAddUser(t *testing.T) {
+	tests := []struct {
+		name    string
+		user    string
+		roles   []Role
+		field   string
+		wantErr error
+	}{
+		{name: "ok", user: "frank.o-k_1", roles: []Role{RoleApprover, RoleApprover}},
+		{name: "empty name", user: "", roles: []Role{RoleRequester}, field: "name"},
+		{name: "upper case", user: "Frank", roles: []Role{RoleRequester}, field: "name"},
+		{name: "leading dot", user: ".frank", roles: []Role{RoleRequester},
+			field: "name"},
+		{name: "space", user: "fr ank", roles: []Role{RoleRequester}, field: "name"},
+		{name: "64 chars", user: strings.Repeat("f", 64), roles: []Role{RoleRequester},
+			field: "name"},
+		{name: "no roles", user: "frank", field: "roles"},
+		{name: "unknown role", user: "frank", roles: []Role{"root"}, field: "roles"},
+		{name: "duplicate", user: "alice", roles: []Role{RoleRequester},
+			wantErr: ErrConflict},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			before := e.eventCount(t)
+
+			token, err := e.svc.AddUser(t.Context(), "dave", tc.user, tc.roles)
+			switch {
+			case tc.field != "":
+				requireInput(t, err, tc.field)
+			case tc.wantErr != nil:
+				require.ErrorIs(t, err, tc.wantErr)
+			default:
+				require.NoError(t, err)
+				assert.NotEmpty(t, token)
+				u, err := e.svc.User(t.Context(), tc.user)
+				require.NoError(t, err)
+				assert.Equal(t, []Role{RoleApprover}, u.Roles)
+				assert.Equal(t, e.clock.Now(), u.CreatedAt)
+				assert.Equal(t, "user.add", e.actions(t)[before])
+				return
+			}
+			assert.Equal(t, before, e.eventCount(t), "a refused AddUser wrote an event")
+		})
+	}
+}
+
+func TestTokenStoredOnlyAsHash(t *testing.T) {
+	e := newEnv(t)
+	token, err := e.svc.AddUser(t.Context(), "dave", "frank", []Role{RoleRequester})
+	require.NoError(t, err)
+	require.NoError(t, e.store.Close())
+
+	for _, name := range []string{e.path, e.path + "-wal"} {
+		data, err := os.ReadFile(name)
+		if os.IsNotExist(err) {
+			continue
+		}
+		require.NoError(t, err)
+		assert.NotContains(t, string(data), token, name)
+		assert.Contains(t, string(data), string(hashToken(token)), name)
+	}
+}
+
+func TestEnrol(t *testing.T) {
+	e := newEnv(t)
+	token, err := e.svc.AddUser(t.Context(), "dave", "frank", []Role{RoleRequester})
+	require.NoError(t, err)
+
+	_, err = e.svc.Enrol(t.Context(), token, func(User) error { return errSign })
+	require.ErrorIs(t, err, errSign)
+	u, err := e.svc.User(t.Context(), "frank")
+	require.NoError(t, err)
+	assert.True(t, u.EnrolledAt.IsZero(), "a failed issue must not enrol")
+
+	e.clock.Advance(time.Minute)
+	var issued User
+	u, err = e.svc.Enrol(t.Context(), token, func(u User) error {
+		issued = u
+		return nil
+	})
+	require.NoError(t, err, "the token must survive a failed issue")
+	assert.Equal(t, e.clock.Now(), u.EnrolledAt)
+	assert.Equal(t, u, issued)
+	assert.Equal(t, []string{"user.enrol"}, e.actions(t)[len(testUsers)+1:])
+
+	_, err = e.svc.Enrol(t.Context(), token, func(User) error { return nil })
+	assert.ErrorIs(t, err, ErrNotFound, "a token is good once")
+}
+
+func TestEnrolRefuses(t *testing.T) {
+	tests := []struct {
+		name    string
+		prepare func(testing.TB, *env, string)
+		wantErr error
+	}{
+		{"expired token", func(_ testing.TB, e *env, _ string) {
+			e.clock.Advance(TokenLifetime)
+		}, ErrNotFound},
+		{"disabled user", func(tb testing.TB, e *env, _ string) {
+			_, err := e.svc.DisableUser(tb.Context(), "dave", "frank")
+			require.NoError(tb, err)
+		}, ErrForbidden},
+		{"used token", func(tb testing.TB, e *env, token string) {
+			_, err := e.svc.Enrol(tb.Context(), token, func(User) error { return nil })
+			require.NoError(tb, err)
+		}, ErrNotFound},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			roles := []Role{RoleRequester}
+			token, err := e.svc.AddUser(t.Context(), "dave", "frank", roles)
+			require.NoError(t, err)
+			tc.prepare(t, e, token)
+
+			called := false
+			_, err = e.svc.Enrol(t.Context(), token, func(User) error {
+				called = true
+				return nil
+			})
+			require.ErrorIs(t, err, tc.wantErr)
+			assert.False(t, called, "issue ran for a refused enrolment")
+		})
+	}
+}
+
+func TestNewToken(t *testing.T) {
+	e := newEnv(t)
+	token, err := e.svc.NewToken(t.Context(), "dave", "alice")
+	require.NoError(t, err)
+
+	u, err := e.svc.Enrol(t.Context(), token, func(User) error { return nil })
+	require.NoError(t, err)
+	assert.Equal(t, "alice", u.Name)
+
+	_, err = e.svc.NewToken(t.Context(), "dave", "nobody")
+	assert.ErrorIs(t, err, ErrNotFound)
+	_, err = e.svc.DisableUser(t.Context(), "dave", "alice")
+	require.NoError(t, err)
+	_, err = e.svc.NewToken(t.Context(), "dave", "alice")
+	assert.ErrorIs(t, err, ErrForbidden)
+}
+
+func TestCheckRenewal(t *testing.T) {
+	tests := []struct {
+		name    string
+		enrol   bool
+		advance time.Duration
+		disable bool
+		wantErr string
+	}{
+		{name: "fresh", enrol: true},
+		{name: "last moment", enrol: true, advance: RenewalWindow - time.Nanosecond},
+		{name: "window ended", enrol: true, advance: RenewalWindow,
+			wantErr: "renewal window ended"},
+		{name: "never enrolled", wantErr: "has not enrolled"},
+		{name: "disabled", enrol: true, disable: true, wantErr: "is disabled"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			if tc.enrol {
+				token, err := e.svc.NewToken(t.Context(), "dave", "alice")
+				require.NoError(t, err)
+				_, err = e.svc.Enrol(t.Context(), token, func(User) error { return nil })
+				require.NoError(t, err)
+			}
+			if tc.disable {
+				_, err := e.svc.DisableUser(t.Context(), "dave", "alice")
+				require.NoError(t, err)
+			}
+			e.clock.Advance(tc.advance)
+
+			u, err := e.svc.CheckRenewal(t.Context(), "alice")
+			if tc.wantErr != "" {
+				require.ErrorIs(t, err, ErrForbidden)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, "alice", u.Name)
+		})
+	}
+}
+
+func TestDisableUserCascades(t *testing.T) {
+	e := newEnv(t)
+	g := e.grant(t)
+	pending := e.request(t, "alice", "db", time.Hour)
+	other := e.request(t, "mallory", "db", time.Hour)
+	e.clock.Advance(time.Minute)
+
+	u, err := e.svc.DisableUser(t.Context(), "dave", "alice")
+	require.NoError(t, err)
+	assert.True(t, u.Disabled)
+
+	r, err := e.svc.Request(t.Context(), pending.ID)
+	require.NoError(t, err)
+	assert.Equal(t, RequestCancelled, r.State)
+	assert.Equal(t, e.clock.Now(), r.DecidedAt)
+	r, err = e.svc.Request(t.Context(), other.ID)
+	require.NoError(t, err)
+	assert.Equal(t, RequestPending, r.State, "another user's request was touched")
+
+	ended, err := e.svc.Grant(t.Context(), g.ID)
+	require.NoError(t, err)
+	assert.Equal(t, GrantRevoked, ended.State)
+	assert.Equal(t, "dave", ended.EndedBy)
+	assert.Equal(t, "user disabled", ended.EndReason)
+	assert.Equal(t, e.clock.Now(), ended.EndedAt)
+
+	assert.ErrorIs(t, e.table.Check(g.ID, "alice", "db", e.clock.Now()), ErrGrantRevoked)
+	assert.Contains(t, e.changes.all(),
+		Change{GrantID: g.ID, State: GrantRevoked, NotAfter: g.NotAfter})
+	actions := e.actions(t)
+	assert.Equal(t, []string{"user.disable", "request.cancel", "grant.revoke"},
+		actions[len(actions)-3:])
+
+	_, err = e.svc.DisableUser(t.Context(), "dave", "alice")
+	assert.ErrorIs(t, err, ErrConflict)
+	_, err = e.svc.DisableUser(t.Context(), "dave", "nobody")
+	assert.ErrorIs(t, err, ErrNotFound)
+}
