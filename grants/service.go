@@ -58,7 +58,8 @@ type Options struct {
 	Table *Table
 	// Resources are the resources that can be requested; names are unique.
 	Resources []Resource
-	// Logger receives lifecycle events; nil means no logging.
+	// Logger receives lifecycle events, already named for the subsystem
+	// ("grants"); nil means no logging.
 	Logger *zap.Logger
 	// Recorder counts transitions; nil means none.
 	Recorder Recorder
@@ -116,7 +117,7 @@ func NewService(o Options) (*Service, error) {
 		s.now = time.Now
 	}
 	if o.Logger != nil {
-		s.log = o.Logger.Named("grants")
+		s.log = o.Logger
 	}
 	return s, nil
 }
