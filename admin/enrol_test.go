@@ -37,7 +37,7 @@ func TestEnrolIssuesIdentityCertificate(t *testing.T) {
 	me, err := e.clientWith(t, en.Certificate, key).Whoami(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "alice", me.Name)
-	assert.Equal(t, []grants.Role{grants.RoleRequester}, me.Roles)
+	assert.Equal(t, []string{"requester"}, me.Roles)
 }
 
 func TestEnrolRefusesBadTokens(t *testing.T) {

@@ -11,9 +11,10 @@ import (
 
 // UserView is a user as the admin API shows it.
 type UserView struct {
-	Name     string        `json:"name"`
-	Roles    []grants.Role `json:"roles"`
-	Disabled bool          `json:"disabled"`
+	Name string `json:"name"`
+	// Roles are "requester", "approver" and "admin".
+	Roles    []string `json:"roles"`
+	Disabled bool     `json:"disabled"`
 	// CreatedAt is in UTC.
 	CreatedAt time.Time `json:"created_at"`
 	// EnrolledAt is zero, and left out, until the user first enrols.
@@ -62,6 +63,12 @@ type ResourceInfo struct {
 	// Approvals is how many distinct approvers a request needs.
 	Approvals   int
 	MaxDuration time.Duration
+	// Address is the host:port where clients reach the resource through
+	// the proxy; empty when the server does not advertise one.
+	Address string
+	// ServerName is the TLS server name to send to the proxy at Address;
+	// empty when there is no Address.
+	ServerName string
 }
 
 // resourceJSON is the wire form of ResourceInfo.
@@ -69,14 +76,19 @@ type resourceJSON struct {
 	Name        string `json:"name"`
 	Approvals   int    `json:"approvals"`
 	MaxDuration string `json:"max_duration"`
+	Address     string `json:"address,omitempty"`
+	ServerName  string `json:"server_name,omitempty"`
 }
 
-// MarshalJSON writes r as {"name", "approvals", "max_duration"}.
+// MarshalJSON writes r as {"name", "approvals", "max_duration", "address",
+// "server_name"}, leaving out the last two when empty.
 func (r ResourceInfo) MarshalJSON() ([]byte, error) {
 	return json.Marshal(resourceJSON{
 		Name:        r.Name,
 		Approvals:   r.Approvals,
 		MaxDuration: formatDuration(r.MaxDuration),
+		Address:     r.Address,
+		ServerName:  r.ServerName,
 	})
 }
 
@@ -91,7 +103,13 @@ func (r *ResourceInfo) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("resource %s: max_duration: %w", w.Name, err)
 	}
-	*r = ResourceInfo{Name: w.Name, Approvals: w.Approvals, MaxDuration: d}
+	*r = ResourceInfo{
+		Name:        w.Name,
+		Approvals:   w.Approvals,
+		MaxDuration: d,
+		Address:     w.Address,
+		ServerName:  w.ServerName,
+	}
 	return nil
 }
 
@@ -99,11 +117,20 @@ func (r *ResourceInfo) UnmarshalJSON(b []byte) error {
 func userView(u grants.User) UserView {
 	return UserView{
 		Name:       u.Name,
-		Roles:      nonNil(u.Roles),
+		Roles:      roleNames(u.Roles),
 		Disabled:   u.Disabled,
 		CreatedAt:  u.CreatedAt.UTC(),
 		EnrolledAt: u.EnrolledAt.UTC(),
 	}
+}
+
+// roleNames returns the names of roles, never nil.
+func roleNames(roles []grants.Role) []string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return names
 }
 
 // requestView returns the view of r.

@@ -58,7 +58,8 @@ func TestViewsGolden(t *testing.T) {
 		{"request_view_pending.json", requestView(pending)},
 		{"grant_view.json", grantView(grant)},
 		{"resource_info.json", ResourceInfo{Name: "db", Approvals: 2,
-			MaxDuration: 4 * time.Hour}},
+			MaxDuration: 4 * time.Hour, Address: "proxy.example:8443",
+			ServerName: "db.proxy.example"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -106,15 +107,33 @@ func TestFormatDuration(t *testing.T) {
 }
 
 func TestResourceInfoJSON(t *testing.T) {
-	in := ResourceInfo{Name: "db", Approvals: 2, MaxDuration: 90 * time.Minute}
-	b, err := json.Marshal(in)
-	require.NoError(t, err)
-	assert.JSONEq(t, `{"name": "db", "approvals": 2, "max_duration": "1h30m"}`, string(b))
+	tests := []struct {
+		name string
+		in   ResourceInfo
+		want string
+	}{
+		{"not advertised", ResourceInfo{Name: "db", Approvals: 2,
+			MaxDuration: 90 * time.Minute},
+			`{"name": "db", "approvals": 2, "max_duration": "1h30m"}`},
+		{"advertised", ResourceInfo{Name: "db", Approvals: 1, MaxDuration: time.Hour,
+			Address: "localhost:5432", ServerName: "localhost"},
+			`{"name": "db", "approvals": 1, "max_duration": "1h",
+			  "address": "localhost:5432", "server_name": "localhost"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := json.Marshal(tt.in)
+			require.NoError(t, err)
+			assert.JSONEq(t, tt.want, string(b))
+
+			var out ResourceInfo
+			require.NoError(t, json.Unmarshal(b, &out))
+			assert.Equal(t, tt.in, out)
+		})
+	}
 
 	var out ResourceInfo
-	require.NoError(t, json.Unmarshal(b, &out))
-	assert.Equal(t, in, out)
 
-	err = json.Unmarshal([]byte(`{"name": "db", "max_duration": "long"}`), &out)
+	err := json.Unmarshal([]byte(`{"name": "db", "max_duration": "long"}`), &out)
 	assert.ErrorContains(t, err, "max_duration")
 }
