@@ -131,8 +131,9 @@ func approvals(r Request, who string) (n int, has bool) {
 
 // Approve records an approval. When the resource's approval count is
 // reached the grant becomes active, starting now, and its certificate is
-// signed in the same transaction.
-// The comment may be empty.
+// signed in the same transaction. The comment may be empty; a refusal is
+// ErrNotFound, ErrConflict (not pending, or already approved by approver)
+// or ErrForbidden (own request, not an enabled approver).
 func (s *Service) Approve(ctx context.Context, id, approver, comment string,
 ) (Request, error) {
 	comment = strings.TrimSpace(comment)
