@@ -1,0 +1,174 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/jitgate/jitgate/admin"
+	"github.com/jitgate/jitgate/proxy"
+)
+
+const connectHelp = `Open a local plain TCP listener and tunnel each connection to it through
+the proxy, presenting your active grant certificate for RESOURCE. Point clients
+that cannot do mutual TLS themselves (psql, redis-cli) at the local address.
+The tunnel ends with the grant: expiry, revoke or release cut it.`
+
+func newConnectCommand() *cobra.Command {
+	var listen, proxyAddr, grantID string
+	cmd := &cobra.Command{
+		Use:   "connect RESOURCE --listen 127.0.0.1:PORT",
+		Short: "Tunnel local TCP connections to a resource with your grant",
+		Long:  connectHelp,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runConnect(cmd, args[0], listen, proxyAddr, grantID)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&listen, "listen", "127.0.0.1:15432", "local address to accept plain TCP on")
+	f.StringVar(&proxyAddr, "proxy", "", "proxy address HOST:PORT (default: as the server advertises)")
+	f.StringVar(&grantID, "grant", "", "grant to use (default: your newest active one for RESOURCE)")
+	return cmd
+}
+
+func runConnect(cmd *cobra.Command, resource, listen, proxyAddr, grantID string) error {
+	p, err := loadProfile()
+	if err != nil {
+		return err
+	}
+	c, err := p.connect(cmd.Context())
+	if err != nil {
+		return err
+	}
+	route, err := findRoute(cmd, c, resource, proxyAddr)
+	if err != nil {
+		return err
+	}
+	if grantID == "" {
+		if grantID, err = findGrant(cmd, c, p, resource); err != nil {
+			return err
+		}
+	}
+	conf, err := tunnelTLS(p, grantID, route.ServerName)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("--listen: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "tunnelling %s -> %s (%s) with grant %s until %s\n",
+		ln.Addr(), route.Address, resource, grantID, stamp(conf.Certificates[0].Leaf.NotAfter))
+	return proxy.Tunnel(cmd.Context(), ln, route.Address, conf, zap.NewNop())
+}
+
+// findRoute returns where the proxy serves resource, as the server says or
+// as --proxy overrides.
+func findRoute(cmd *cobra.Command, c *admin.Client, resource, override string) (admin.ResourceInfo, error) {
+	list, err := c.Resources(cmd.Context())
+	if err != nil {
+		return admin.ResourceInfo{}, err
+	}
+	for _, r := range list {
+		if r.Name != resource {
+			continue
+		}
+		if override != "" {
+			r.Address = override
+		}
+		if r.Address == "" {
+			return r, fmt.Errorf("resource %s has no advertised address: give --proxy", resource)
+		}
+		return r, nil
+	}
+	return admin.ResourceInfo{}, fmt.Errorf("unknown resource %q (see jitgate resources)", resource)
+}
+
+// findGrant returns the newest active grant of the caller for resource whose
+// certificate is on this machine.
+func findGrant(cmd *cobra.Command, c *admin.Client, p *profile, resource string) (string, error) {
+	gs, err := c.Grants(cmd.Context(), false)
+	if err != nil {
+		return "", err
+	}
+	for i := len(gs) - 1; i >= 0; i-- {
+		g := gs[i]
+		if g.Resource != resource || g.User != p.User || g.State != "active" {
+			continue
+		}
+		if _, err := os.Stat(p.path(grantsDir, g.ID, grantCert)); err == nil {
+			return g.ID, nil
+		}
+	}
+	return "", fmt.Errorf("no active grant for %s with its certificate on this machine: "+
+		"run jitgate request %s --wait", resource, resource)
+}
+
+func tunnelTLS(p *profile, grantID, serverName string) (*tls.Config, error) {
+	dir := p.path(grantsDir, grantID)
+	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, grantCert), filepath.Join(dir, grantKey))
+	if err != nil {
+		return nil, fmt.Errorf("load grant %s certificate: %w", grantID, err)
+	}
+	if time.Now().After(cert.Leaf.NotAfter) {
+		return nil, fmt.Errorf("grant %s certificate expired at %s", grantID, stamp(cert.Leaf.NotAfter))
+	}
+	bundle, err := os.ReadFile(filepath.Join(dir, caBundleFile))
+	if err != nil {
+		return nil, fmt.Errorf("read grant ca bundle: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(bundle) {
+		return nil, errors.New("grant ca bundle holds no certificate")
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		RootCAs:      roots,
+		ServerName:   serverName,
+		MinVersion:   tls.VersionTLS12,
+	}, nil
+}
+
+func newResourcesCommand() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "resources",
+		Short: "List the resources you can request",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			c, err := adminClient(cmd)
+			if err != nil {
+				return err
+			}
+			list, err := c.Resources(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if format == formatJSON {
+				return printJSON(cmd.OutOrStdout(), list)
+			}
+			rows := make([][]string, 0, len(list))
+			for _, r := range list {
+				rows = append(rows, []string{r.Name, r.Address, r.ServerName,
+					fmt.Sprint(r.Approvals), r.MaxDuration.String()})
+			}
+			header := []string{"NAME", "ADDRESS", "SERVER NAME", "APPROVALS", "MAX"}
+			return printTable(cmd.OutOrStdout(), header, rows)
+		},
+	}
+	addOutputFlag(cmd, &format)
+	return cmd
+}

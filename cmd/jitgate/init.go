@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/jitgate/jitgate/admin"
+	"github.com/jitgate/jitgate/ca"
+	"github.com/jitgate/jitgate/config"
+	"github.com/jitgate/jitgate/grants"
+)
+
+// adminProfileDir is where init writes the bootstrap admin's profile.
+const adminProfileDir = "admin"
+
+const initHelp = `Create a new jitgate in DIR: a root CA and its signing intermediate
+(ECDSA P-256, keys readable by their owner only), the config file
+DIR/jitgate.yaml with defaults and no resources, the store, and a bootstrap admin
+profile in DIR/admin, so that JITGATE_HOME=DIR/admin jitgate ... acts as that
+admin. init refuses a DIR that already holds a jitgate rather than overwrite keys.`
+
+func newInitCommand() *cobra.Command {
+	var dir, trustDomain, adminName string
+	cmd := &cobra.Command{
+		Use:   "init --dir DIR",
+		Short: "Create a CA, a config file and a bootstrap admin in DIR",
+		Long:  initHelp,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := config.Default()
+			cfg.TrustDomain = trustDomain
+			if err := cfg.Validate(); err != nil {
+				return fmt.Errorf("--trust-domain: %w", err)
+			}
+			res, err := initialise(cmd.Context(), dir, cfg, adminName)
+			if err != nil {
+				return err
+			}
+			res.print(cmd.OutOrStdout())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&dir, "dir", "", "directory to create the jitgate in (required)")
+	f.StringVar(&trustDomain, "trust-domain", config.DefaultTrustDomain, "trust domain of user identities")
+	f.StringVar(&adminName, "admin-user", "admin", "name of the bootstrap admin")
+	cmd.MarkFlagRequired("dir")
+	return cmd
+}
+
+// initResult is what init made and tells the operator.
+type initResult struct {
+	dir         string
+	configPath  string
+	adminHome   string
+	fingerprint string
+}
+
+func (r initResult) print(w io.Writer) {
+	fmt.Fprintf(w, "created jitgate in %s\n", r.dir)
+	fmt.Fprintf(w, "  config:        %s\n", r.configPath)
+	fmt.Fprintf(w, "  admin profile: JITGATE_HOME=%s\n", r.adminHome)
+	fmt.Fprintf(w, "  CA fingerprint (for jitgate login --ca-fingerprint):\n    %s\n",
+		r.fingerprint)
+}
+
+// initialise creates a jitgate in dir from cfg, refusing a dir in use.
+func initialise(ctx context.Context, dir string, cfg *config.Config,
+	adminName string) (initResult, error) {
+	dir, err := prepareDir(dir)
+	if err != nil {
+		return initResult{}, err
+	}
+	auth, err := ca.Init(dir, cfg.TrustDomain)
+	if err != nil {
+		return initResult{}, err
+	}
+	res := initResult{
+		dir:         dir,
+		configPath:  filepath.Join(dir, config.FileName),
+		adminHome:   filepath.Join(dir, adminProfileDir),
+		fingerprint: ca.Fingerprint(auth.Root()),
+	}
+	if err := writeConfig(res.configPath, cfg); err != nil {
+		return res, err
+	}
+	cfg.DataDir = dir
+	err = withCore(auth, cfg, func(c *core) error {
+		return c.bootstrap(ctx, adminName, []grants.Role{grants.RoleAdmin},
+			res.adminHome, dialable(cfg.Listen.Admin))
+	})
+	return res, err
+}
+
+func prepareDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("--dir: %w", err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return "", fmt.Errorf("--dir: %w", err)
+	}
+	cfgPath := filepath.Join(abs, config.FileName)
+	if _, err := os.Stat(cfgPath); !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("%s exists: %s already holds a jitgate; refusing to "+
+			"overwrite it", cfgPath, abs)
+	}
+	return abs, nil
+}
+
+func writeConfig(path string, cfg *config.Config) error {
+	b, err := cfg.Marshal()
+	if err != nil {
+		return fmt.Errorf("encode config: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("write config: %w", err)
+	}
+	return f.Close()
+}
+
+// withCore opens the store of cfg's data directory around fn.
+func withCore(auth *ca.Authority, cfg *config.Config, fn func(*core) error) error {
+	store, err := grants.OpenSQLite(filepath.Join(cfg.DataDir, storeFile))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	c, err := newCore(auth, store, cfg, zap.NewNop(), nil)
+	if err != nil {
+		return err
+	}
+	return fn(c)
+}
+
+// bootstrap adds a user and enrols them directly, writing their profile to
+// home: the key is made here, on the operator's machine.
+func (c *core) bootstrap(ctx context.Context, name string, roles []grants.Role,
+	home, server string) error {
+	token, err := c.service.AddUser(ctx, "init", name, roles)
+	if err != nil {
+		return err
+	}
+	key, err := newKey()
+	if err != nil {
+		return err
+	}
+	csrPEM, err := newCSR(key)
+	if err != nil {
+		return err
+	}
+	csr, err := ca.ParseCSR(csrPEM)
+	if err != nil {
+		return err
+	}
+
+	var certPEM []byte
+	_, err = c.service.Enrol(ctx, token, func(u grants.User) error {
+		cert, err := c.authority.SignIdentity(csr, u.Name, time.Now())
+		if err != nil {
+			return err
+		}
+		certPEM = ca.EncodePEM(cert)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("enrol %s: %w", name, err)
+	}
+	p := &profile{home: home, Server: server, User: name}
+	enr := &admin.Enrolment{Certificate: certPEM, CA: c.authority.BundlePEM()}
+	if err := p.saveIdentity(enr, key); err != nil {
+		return err
+	}
+	return p.save()
+}

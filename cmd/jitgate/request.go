@@ -1,0 +1,211 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jitgate/jitgate/admin"
+)
+
+// pollInterval is how often request --wait asks whether a decision was made.
+const pollInterval = time.Second
+
+const requestHelp = `Ask for access to RESOURCE for a duration, with a reason. A fresh key pair
+is made on this machine for this request alone and only its certificate request
+is sent. With --wait, block until the request is decided; on approval the grant
+certificate, its key and the CA bundle are written under
+$JITGATE_HOME/grants/GRANT_ID/. Without --wait, fetch them later with
+jitgate cert REQUEST_ID.`
+
+// requestResult is what request -o json prints: the request, and once it is
+// approved, its grant and the files written for it.
+type requestResult struct {
+	admin.RequestView
+	Grant *grantFiles `json:"grant,omitempty"`
+}
+
+// grantFiles is a grant with the paths of its certificate, key and CA bundle.
+type grantFiles struct {
+	admin.GrantView
+	CertFile string `json:"cert_file"`
+	KeyFile  string `json:"key_file"`
+	CAFile   string `json:"ca_file"`
+}
+
+func newRequestCommand() *cobra.Command {
+	var (
+		duration time.Duration
+		reason   string
+		wait     bool
+		format   string
+	)
+	cmd := &cobra.Command{
+		Use:   "request RESOURCE --for 30m --reason TEXT [--wait]",
+		Short: "Request temporary access to a resource",
+		Long:  requestHelp,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			return runRequest(cmd, args[0], duration, reason, wait, format)
+		},
+	}
+	f := cmd.Flags()
+	f.DurationVar(&duration, "for", 30*time.Minute, "how long the access should last")
+	f.StringVar(&reason, "reason", "", "why the access is needed (required)")
+	f.BoolVar(&wait, "wait", false, "wait for the decision and fetch the grant certificate")
+	addOutputFlag(cmd, &format)
+	return cmd
+}
+
+func runRequest(cmd *cobra.Command, resource string, d time.Duration, reason string,
+	wait bool, format string) error {
+	p, err := loadProfile()
+	if err != nil {
+		return err
+	}
+	c, err := p.connect(cmd.Context())
+	if err != nil {
+		return err
+	}
+	key, err := newKey()
+	if err != nil {
+		return err
+	}
+	csr, err := newCSR(key)
+	if err != nil {
+		return err
+	}
+
+	req, err := c.CreateRequest(cmd.Context(), resource, d, reason, csr)
+	if err != nil {
+		return err
+	}
+	if err := writeKey(p.path(requestsDir, req.ID, grantKey), key); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "request %s for %s is %s\n", req.ID, req.Resource, req.State)
+	if !wait {
+		return printRequest(cmd, format, requestResult{RequestView: req})
+	}
+
+	result, err := awaitDecision(cmd, p, c, req)
+	if err != nil {
+		return err
+	}
+	if perr := printRequest(cmd, format, result); perr != nil {
+		return perr
+	}
+	if result.State != "approved" {
+		return &exitError{code: 2, err: fmt.Errorf("request %s was %s", req.ID, result.State)}
+	}
+	return nil
+}
+
+// awaitDecision polls until the request leaves pending and, when approved,
+// stores its grant certificate.
+func awaitDecision(cmd *cobra.Command, p *profile, c *admin.Client,
+	req admin.RequestView) (requestResult, error) {
+	ctx := cmd.Context()
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for req.State == "pending" {
+		select {
+		case <-ctx.Done():
+			return requestResult{}, fmt.Errorf("stopped waiting for %s: %w", req.ID, ctx.Err())
+		case <-tick.C:
+		}
+		var err error
+		if req, err = c.Request(ctx, req.ID); err != nil {
+			return requestResult{}, err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "request %s was %s\n", req.ID, req.State)
+	if req.State != "approved" {
+		return requestResult{RequestView: req}, nil
+	}
+	files, err := fetchGrant(cmd, p, c, req.ID)
+	return requestResult{RequestView: req, Grant: files}, err
+}
+
+// fetchGrant downloads the grant certificate of an approved request and
+// writes it beside the request's key under grants/GRANT_ID.
+func fetchGrant(cmd *cobra.Command, p *profile, c *admin.Client, requestID string) (*grantFiles, error) {
+	gc, err := c.Certificate(cmd.Context(), requestID)
+	if err != nil {
+		return nil, err
+	}
+	key, err := os.ReadFile(p.path(requestsDir, requestID, grantKey))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no key for request %s on this machine: "+
+			"it was made where the request was sent", requestID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	files := &grantFiles{
+		GrantView: gc.Grant,
+		CertFile:  p.path(grantsDir, gc.Grant.ID, grantCert),
+		KeyFile:   p.path(grantsDir, gc.Grant.ID, grantKey),
+		CAFile:    p.path(grantsDir, gc.Grant.ID, caBundleFile),
+	}
+	for path, b := range map[string][]byte{
+		files.CertFile: gc.Certificate, files.KeyFile: key, files.CAFile: gc.CA,
+	} {
+		if err := writePrivate(path, b); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+func printRequest(cmd *cobra.Command, format string, r requestResult) error {
+	if format == formatJSON {
+		return printJSON(cmd.OutOrStdout(), r)
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "request  %s\nresource %s\nstate    %s\n", r.ID, r.Resource, r.State)
+	if r.Grant != nil {
+		fmt.Fprintf(out, "grant    %s until %s\ncert     %s\nkey      %s\nca       %s\n",
+			r.Grant.ID, stamp(r.Grant.NotAfter), r.Grant.CertFile, r.Grant.KeyFile, r.Grant.CAFile)
+	}
+	return nil
+}
+
+func newCertCommand() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "cert REQUEST_ID",
+		Short: "Fetch the grant certificate of an approved request",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			p, err := loadProfile()
+			if err != nil {
+				return err
+			}
+			c, err := p.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			req, err := c.Request(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			files, err := fetchGrant(cmd, p, c, req.ID)
+			if err != nil {
+				return err
+			}
+			return printRequest(cmd, format, requestResult{RequestView: req, Grant: files})
+		},
+	}
+	addOutputFlag(cmd, &format)
+	return cmd
+}

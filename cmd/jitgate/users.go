@@ -1,0 +1,143 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jitgate/jitgate/admin"
+)
+
+func newUsersCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "users",
+		Short: "Manage users (admin)",
+	}
+	cmd.AddCommand(newUsersAddCommand(), newUsersListCommand(),
+		newUsersDisableCommand(), newUsersTokenCommand())
+	return cmd
+}
+
+func newUsersAddCommand() *cobra.Command {
+	var roles string
+	cmd := &cobra.Command{
+		Use:   "add NAME --roles requester[,approver,admin]",
+		Short: "Add a user and print a one-time enrolment token on standard output",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := adminClient(cmd)
+			if err != nil {
+				return err
+			}
+			u, token, err := c.AddUser(cmd.Context(), args[0], splitList(roles))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "added %s (%s); enrolment token valid 24h:\n",
+				u.Name, strings.Join(u.Roles, ","))
+			fmt.Fprintln(cmd.OutOrStdout(), token)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&roles, "roles", "requester", "comma-separated roles: requester, approver, admin")
+	return cmd
+}
+
+func newUsersTokenCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "token NAME",
+		Short: "Print a fresh one-time enrolment token for an existing user",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := adminClient(cmd)
+			if err != nil {
+				return err
+			}
+			token, err := c.NewToken(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), token)
+			return nil
+		},
+	}
+}
+
+func newUsersDisableCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "disable NAME",
+		Short: "Disable a user now: identity refused, requests cancelled, grants revoked",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := adminClient(cmd)
+			if err != nil {
+				return err
+			}
+			u, err := c.DisableUser(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "disabled %s\n", u.Name)
+			return nil
+		},
+	}
+}
+
+func newUsersListCommand() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List users",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			c, err := adminClient(cmd)
+			if err != nil {
+				return err
+			}
+			users, err := c.Users(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return printUsers(cmd, format, users)
+		},
+	}
+	addOutputFlag(cmd, &format)
+	return cmd
+}
+
+func printUsers(cmd *cobra.Command, format string, users []admin.UserView) error {
+	if format == formatJSON {
+		return printJSON(cmd.OutOrStdout(), users)
+	}
+	rows := make([][]string, 0, len(users))
+	for _, u := range users {
+		rows = append(rows, []string{u.Name, strings.Join(u.Roles, ","),
+			strconv.FormatBool(u.Disabled), stamp(u.EnrolledAt)})
+	}
+	return printTable(cmd.OutOrStdout(), []string{"NAME", "ROLES", "DISABLED", "ENROLLED"}, rows)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// adminClient loads the profile and connects to its admin API.
+func adminClient(cmd *cobra.Command) (*admin.Client, error) {
+	p, err := loadProfile()
+	if err != nil {
+		return nil, err
+	}
+	return p.connect(cmd.Context())
+}
+
