@@ -70,12 +70,12 @@ func newServeCommand() *cobra.Command {
 
 // gateway is a running jitgate: core, proxy, admin API and ops listener.
 type gateway struct {
-	cfg     *config.Config
-	log     *zap.Logger
-	core    *core
-	proxy   *proxy.Server
-	admin   net.Listener
-	ops     net.Listener
+	cfg   *config.Config
+	log   *zap.Logger
+	core  *core
+	proxy *proxy.Server
+	admin net.Listener
+	ops   net.Listener
 	// adminTLS and handler serve the admin API; opsHTTP the ops listener.
 	adminTLS *tls.Config
 	handler  http.Handler

@@ -140,4 +140,3 @@ func adminClient(cmd *cobra.Command) (*admin.Client, error) {
 	}
 	return p.connect(cmd.Context())
 }
-
