@@ -1,0 +1,240 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/jitgate/jitgate/ca"
+)
+
+// Why a proxied connection closed, as log values and metric labels.
+const (
+	closeEOF           = "eof"
+	closeGrantEnded    = "grant_ended"
+	closeExpired       = "expired"
+	closeClientError   = "client_error"
+	closeUpstreamError = "upstream_error"
+	closeShutdown      = "shutdown"
+)
+
+// conn is one admitted client and, once dialed, its upstream. Its methods are
+// safe for concurrent use.
+type conn struct {
+	client   *tls.Conn
+	claims   ca.Claims
+	resource string
+	// end is when the grant ends; the connection is cut then.
+	end   time.Time
+	start time.Time
+
+	mu       sync.Mutex
+	upstream net.Conn
+	closed   bool
+	// why is the reason given by the cut that closed the connection, if any.
+	why string
+}
+
+// cut closes both sides of c at once, without a TLS close_notify: the
+// client must not take a cut for the orderly end of the stream. The first
+// close of c sets why; later ones change nothing.
+func (c *conn) cut(why string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	if c.closed {
+		return
+	}
+	c.closed, c.why = true, why
+	c.client.NetConn().Close()
+	if c.upstream != nil {
+		c.upstream.Close()
+	}
+}
+
+// attach sets the upstream of c and reports whether c is still open.
+func (c *conn) attach(up net.Conn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	if c.closed {
+		return false
+	}
+	c.upstream = up
+	return true
+}
+
+// closeReason closes c when it is still open and returns why it ended: the
+// reason of the cut that closed it, or else what err, the failure of the
+// splice, says.
+func (c *conn) closeReason(err error) string {
+	c.cut("")
+
+	c.mu.Lock()
+	why := c.why
+	c.mu.Unlock()
+
+	var ce *copyError
+	switch {
+	case why != "":
+		return why
+	case err == nil:
+		return closeEOF
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return closeExpired
+	case errors.As(err, &ce) && ce.at == endA:
+		return closeClientError
+	default:
+		return closeUpstreamError
+	}
+}
+
+// handle serves one accepted client: the handshake, then the proxying.
+func (s *Server) handle(ctx context.Context, l *listener, raw net.Conn) {
+	client := tls.Server(raw, l.tls)
+	c, err := s.handshake(ctx, client, l)
+	if err != nil {
+		raw.Close()
+		return
+	}
+
+	s.live.add(c)
+	stop := context.AfterFunc(ctx, func() { c.cut(closeShutdown) })
+	s.rec.ConnOpened(c.resource)
+
+	in, out, err := s.proxy(ctx, c)
+	why := c.closeReason(err)
+	stop()
+	s.live.remove(c)
+
+	s.logClosed(c, why, in, out, err)
+	s.rec.ConnClosed(c.resource, why, in, out)
+}
+
+// handshake runs the TLS handshake of client, whose inline check is
+// VerifyConnection, and records it. It returns the admitted connection.
+func (s *Server) handshake(ctx context.Context, client *tls.Conn,
+	l *listener) (*conn, error) {
+	start := time.Now()
+	hctx, cancel := context.WithTimeout(ctx, HandshakeTimeout)
+	err := client.HandshakeContext(hctx)
+	cancel()
+
+	cs := client.ConnectionState()
+	resource, _ := s.resourceOf(cs.ServerName, l.resource)
+	var c *conn
+	if err == nil {
+		c, err = s.admitted(client, cs, resource)
+	}
+	s.recordHandshake(client, cs.ServerName, resource, err, time.Since(start))
+	return c, err
+}
+
+// admitted returns the conn of a client that VerifyConnection admitted. Its
+// chain was verified a moment ago, so its claims come from the cache.
+func (s *Server) admitted(client *tls.Conn, cs tls.ConnectionState,
+	resource string) (*conn, error) {
+	if len(cs.PeerCertificates) == 0 {
+		return nil, &denial{reason: reasonNoCert}
+	}
+	leaf := cs.PeerCertificates[0]
+	claims, err := s.verified.claims(cs.PeerCertificates, s.now())
+	if err != nil {
+		return nil, err
+	}
+
+	end := leaf.NotAfter
+	if !claims.NotAfter.IsZero() && claims.NotAfter.Before(end) {
+		end = claims.NotAfter
+	}
+	return &conn{
+		client: client, claims: claims, resource: resource,
+		end: end, start: time.Now(),
+	}, nil
+}
+
+// proxy checks the grant once more, dials the upstream and splices the two
+// until both directions end or the grant does. It returns the bytes copied
+// each way and the failure, if any.
+func (s *Server) proxy(ctx context.Context, c *conn) (in, out int64, err error) {
+	// A grant that ended between the handshake's check and c joining the
+	// registry was missed by EndGrant. Now that c is registered any later
+	// end reaches it, and this check sees any earlier one.
+	err = s.checker.Check(c.claims.GrantID, c.claims.User, c.resource, s.now())
+	if err != nil {
+		c.cut(closeGrantEnded)
+		return 0, 0, err
+	}
+
+	up, err := s.dialer.DialContext(ctx, "tcp", s.upstreams[c.resource])
+	if err != nil {
+		c.cut(closeUpstreamError)
+		return 0, 0, fmt.Errorf("dial upstream: %w", err)
+	}
+	if !c.attach(up) {
+		up.Close()
+		return 0, 0, nil
+	}
+
+	if err := c.client.SetDeadline(c.end); err != nil {
+		return 0, 0, err
+	}
+	if err := up.SetDeadline(c.end); err != nil {
+		return 0, 0, err
+	}
+	return splice(c.client, up)
+}
+
+// recordHandshake counts a finished handshake and logs a refusal at debug.
+func (s *Server) recordHandshake(client *tls.Conn, serverName, resource string,
+	err error, d time.Duration) {
+	if err == nil {
+		s.rec.Handshake(resource, resultAllowed, reasonOK, d)
+		return
+	}
+
+	reason := reasonHandshake
+	var claims ca.Claims
+	if den, ok := errors.AsType[*denial](err); ok {
+		reason, claims = den.reason, den.claims
+	}
+	s.rec.Handshake(resource, resultDenied, reason, d)
+
+	if ce := s.log.Check(zap.DebugLevel, "handshake refused"); ce != nil {
+		ce.Write(zap.String(keyReason, reason), zap.String(keyResource, resource),
+			zap.String(keyServerName, serverName), zap.String(keyUser, claims.User),
+			zap.String(keyGrant, claims.GrantID),
+			zap.Stringer(keyRemote, client.RemoteAddr()), zap.Error(err))
+	}
+}
+
+// logClosed writes the one line of a proxied connection.
+func (s *Server) logClosed(c *conn, why string, in, out int64, err error) {
+	level := zap.InfoLevel
+	if why == closeUpstreamError {
+		level = zap.WarnLevel
+	}
+	ce := s.log.Check(level, "connection closed")
+	if ce == nil {
+		return
+	}
+
+	fields := []zap.Field{
+		zap.String(keyUser, c.claims.User), zap.String(keyGrant, c.claims.GrantID),
+		zap.String(keyResource, c.resource),
+		zap.Stringer(keyRemote, c.client.RemoteAddr()),
+		zap.Int64(keyBytesIn, in), zap.Int64(keyBytesOut, out),
+		zap.Duration(keyDuration, time.Since(c.start)), zap.String(keyReason, why),
+	}
+	if why == closeClientError || why == closeUpstreamError {
+		fields = append(fields, zap.Error(err))
+	}
+	ce.Write(fields...)
+}

@@ -1,0 +1,282 @@
+package proxy
+
+import (
+	"crypto/tls"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jitgate/jitgate/ca"
+	"github.com/jitgate/jitgate/grants"
+)
+
+func TestAllowedConnectionEchoes(t *testing.T) {
+	h := newHarness(t, echo, nil)
+	h.checker.set("g1", nil)
+	cert := h.pki.client(t, grantClaims("alice", "g1", "db"))
+
+	c := h.dialDB(t, &cert)
+	roundTrip(t, c, "hello")
+	roundTrip(t, c, strings.Repeat("x", 100_000))
+
+	allowed := handshakeEvent{"db", resultAllowed, reasonOK}
+	assert.Equal(t, allowed, next(t, h.rec.handshakes))
+	assert.Equal(t, "db", next(t, h.rec.opened))
+	assert.Equal(t, 1, h.srv.Live("g1"))
+
+	require.NoError(t, c.Close())
+	ev, line := h.closedLine(t)
+	assert.Equal(t, closedEvent{"db", closeEOF, 100_005, 100_005}, ev)
+	assert.Equal(t, "alice", line[keyUser])
+	assert.Equal(t, "g1", line[keyGrant])
+	assert.Equal(t, "db", line[keyResource])
+	assert.Equal(t, int64(100_005), line[keyBytesIn])
+	assert.Equal(t, closeEOF, line[keyReason])
+	assert.Equal(t, 0, h.srv.Live("g1"))
+}
+
+func TestRefusedHandshakes(t *testing.T) {
+	h := newHarness(t, echo, nil)
+	h.checker.set("live", nil)
+	h.checker.set("expired", grants.ErrGrantExpired)
+	h.checker.set("revoked", grants.ErrGrantRevoked)
+	foreign := newPKI(t)
+
+	tests := []struct {
+		name   string
+		cert   func(t *testing.T) *tls.Certificate
+		reason string
+	}{
+		{"no client certificate", func(*testing.T) *tls.Certificate {
+			return nil
+		}, reasonNoCert},
+		{"certificate of another CA", func(t *testing.T) *tls.Certificate {
+			c := foreign.client(t, grantClaims("alice", "live", "db"))
+			return &c
+		}, reasonForeignCA},
+		{"identity certificate", func(t *testing.T) *tls.Certificate {
+			c := h.pki.client(t, ca.Claims{Kind: ca.KindIdentity, User: "alice"})
+			return &c
+		}, reasonIdentityCert},
+		{"certificate for another resource", func(t *testing.T) *tls.Certificate {
+			c := h.pki.client(t, grantClaims("alice", "live", "api"))
+			return &c
+		}, reasonWrongResource},
+		{"expired certificate", func(t *testing.T) *tls.Certificate {
+			past := time.Now().Add(-time.Hour)
+			c := h.pki.clientBetween(t, grantClaims("alice", "live", "db"),
+				past.Add(-time.Hour), past)
+			return &c
+		}, reasonExpiredCert},
+		{"unknown grant", func(t *testing.T) *tls.Certificate {
+			c := h.pki.client(t, grantClaims("alice", "nope", "db"))
+			return &c
+		}, "unknown_grant"},
+		{"expired grant", func(t *testing.T) *tls.Certificate {
+			c := h.pki.client(t, grantClaims("alice", "expired", "db"))
+			return &c
+		}, "expired"},
+		{"revoked grant", func(t *testing.T) *tls.Certificate {
+			c := h.pki.client(t, grantClaims("alice", "revoked", "db"))
+			return &c
+		}, "revoked"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := h.dialDB(t, tt.cert(t))
+			requireRefused(t, c)
+
+			want := handshakeEvent{"db", resultDenied, tt.reason}
+			assert.Equal(t, want, next(t, h.rec.handshakes))
+		})
+	}
+	assert.Zero(t, h.ups["db"].accepted.Load(), "a refused client reached the upstream")
+}
+
+func TestSharedListenerRoutesBySNI(t *testing.T) {
+	h := newHarness(t, echo, nil)
+	h.checker.set("g-api", nil)
+	h.checker.set("g-web", nil)
+	apiCert := h.pki.client(t, grantClaims("alice", "g-api", "api"))
+	webCert := h.pki.client(t, grantClaims("bob", "g-web", "web"))
+	shared := h.srv.SharedAddr()
+
+	tests := []struct {
+		name     string
+		sni      string
+		cert     *tls.Certificate
+		resource string
+		reason   string
+	}{
+		{"api by its hostname", "api" + testDomain, &apiCert, "api", reasonOK},
+		{"web by its hostname in another case", "Web" + testDomain, &webCert, "web",
+			reasonOK},
+		{"api certificate on web's hostname", "web" + testDomain, &apiCert, "web",
+			reasonWrongResource},
+		{"unknown hostname", "nope" + testDomain, &apiCert, "", reasonUnknownResource},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := h.accepted()
+			c := h.dial(t, shared, tt.sni, tt.cert, nil)
+			if tt.reason != reasonOK {
+				requireRefused(t, c)
+				ev := next(t, h.rec.handshakes)
+				assert.Equal(t, handshakeEvent{tt.resource, resultDenied, tt.reason}, ev)
+				assert.Equal(t, want, h.accepted(), "a refused client got through")
+				return
+			}
+
+			roundTrip(t, c, "ping")
+			want[tt.resource]++
+			assert.Equal(t, want, h.accepted())
+			ev := next(t, h.rec.handshakes)
+			assert.Equal(t, handshakeEvent{tt.resource, resultAllowed, reasonOK}, ev)
+		})
+	}
+}
+
+func TestEndGrantCutsLiveConnections(t *testing.T) {
+	h := newHarness(t, echo, nil)
+	h.checker.set("g1", nil)
+	h.checker.set("g2", nil)
+	cert1 := h.pki.client(t, grantClaims("alice", "g1", "db"))
+	cert2 := h.pki.client(t, grantClaims("bob", "g2", "db"))
+
+	first, second := h.dialDB(t, &cert1), h.dialDB(t, &cert1)
+	other := h.dialDB(t, &cert2)
+	for _, c := range []net.Conn{first, second, other} {
+		roundTrip(t, c, "ping")
+	}
+	require.Equal(t, 2, h.srv.Live("g1"))
+
+	h.checker.set("g1", grants.ErrGrantRevoked)
+	h.srv.EndGrant("g1")
+	requireCut(t, first, time.Second)
+	requireCut(t, second, time.Second)
+
+	for range 2 {
+		ev, line := h.closedLine(t)
+		assert.Equal(t, closeGrantEnded, ev.reason)
+		assert.Equal(t, "g1", line[keyGrant])
+	}
+	assert.Equal(t, 0, h.srv.Live("g1"))
+	roundTrip(t, other, "still here")
+	assert.Equal(t, 1, h.srv.Live("g2"))
+}
+
+func TestConnectionCutAtGrantEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a certificate to expire")
+	}
+	h := newHarness(t, echo, nil)
+	h.checker.set("g1", nil)
+	claims := grantClaims("alice", "g1", "db")
+	claims.NotAfter = time.Now().Add(2 * time.Second)
+	cert := h.pki.client(t, claims)
+
+	c := h.dialDB(t, &cert)
+	roundTrip(t, c, "before the end")
+	requireCut(t, c, waitTime)
+
+	ev, line := h.closedLine(t)
+	assert.Equal(t, closeExpired, ev.reason)
+	assert.Equal(t, closeExpired, line[keyReason])
+}
+
+func TestResumedSessionIsCheckedAgain(t *testing.T) {
+	h := newHarness(t, echo, nil)
+	h.checker.set("g1", nil)
+	cert := h.pki.client(t, grantClaims("alice", "g1", "db"))
+	cache := tls.NewLRUClientSessionCache(4)
+	addr, sni := h.srv.Addr("db"), "db"+testDomain
+
+	first := h.dial(t, addr, sni, &cert, cache)
+	roundTrip(t, first, "full handshake") // reads the session ticket too
+	require.False(t, first.ConnectionState().DidResume)
+	require.NoError(t, first.Close())
+
+	resumed := h.dial(t, addr, sni, &cert, cache)
+	require.True(t, resumed.ConnectionState().DidResume)
+	roundTrip(t, resumed, "resumed while live")
+	require.NoError(t, resumed.Close())
+
+	h.checker.set("g1", grants.ErrGrantRevoked)
+	refused := h.dial(t, addr, sni, &cert, cache)
+	require.True(t, refused.ConnectionState().DidResume)
+	requireRefused(t, refused)
+
+	var reasons []string
+	for range 3 {
+		reasons = append(reasons, next(t, h.rec.handshakes).reason)
+	}
+	assert.Equal(t, []string{reasonOK, reasonOK, "revoked"}, reasons)
+}
+
+func TestHalfClose(t *testing.T) {
+	h := newHarness(t, collect, nil)
+	h.checker.set("g1", nil)
+	cert := h.pki.client(t, grantClaims("alice", "g1", "db"))
+
+	c := h.dialDB(t, &cert)
+	require.NoError(t, c.SetDeadline(time.Now().Add(waitTime)))
+	_, err := io.WriteString(c, "twelve bytes")
+	require.NoError(t, err)
+	require.NoError(t, c.CloseWrite())
+
+	reply, err := io.ReadAll(c)
+	require.NoError(t, err)
+	assert.Equal(t, "got 12 bytes", string(reply))
+
+	ev, _ := h.closedLine(t)
+	assert.Equal(t, closedEvent{"db", closeEOF, 12, 12}, ev)
+}
+
+func TestUpstreamDown(t *testing.T) {
+	down := closedAddr(t)
+	h := newHarness(t, echo, func(c *Config) { c.Resources[0].Upstream = down })
+	h.checker.set("g1", nil)
+	cert := h.pki.client(t, grantClaims("alice", "g1", "db"))
+
+	c := h.dialDB(t, &cert)
+	requireCut(t, c, waitTime)
+
+	allowed := handshakeEvent{"db", resultAllowed, reasonOK}
+	assert.Equal(t, allowed, next(t, h.rec.handshakes))
+	ev, line := h.closedLine(t)
+	assert.Equal(t, closedEvent{"db", closeUpstreamError, 0, 0}, ev)
+	assert.Contains(t, line["error"], "dial upstream")
+}
+
+func TestServeStopsOnCancel(t *testing.T) {
+	h := newHarness(t, echo, nil)
+	h.checker.set("g1", nil)
+	cert := h.pki.client(t, grantClaims("alice", "g1", "db"))
+	c := h.dialDB(t, &cert)
+	roundTrip(t, c, "ping")
+
+	require.NoError(t, h.stop())
+	requireCut(t, c, waitTime)
+
+	ev, _ := h.closedLine(t)
+	assert.Equal(t, closeShutdown, ev.reason)
+	assert.Equal(t, 0, h.srv.Live("g1"))
+	_, err := net.DialTimeout("tcp", h.srv.Addr("db").String(), waitTime)
+	assert.Error(t, err, "still accepting after Serve returned")
+}
+
+// closedAddr returns a loopback address where nothing listens.
+func closedAddr(t testing.TB) string {
+	t.Helper()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
