@@ -1,0 +1,108 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Why a tunnelled connection closed, as log values.
+const (
+	tunnelEOF        = "eof"
+	tunnelLocalError = "local_error"
+	tunnelProxyError = "proxy_error"
+	tunnelShutdown   = "shutdown"
+)
+
+// Tunnel is the client side of `jitgate connect`. It accepts plain TCP on ln
+// and carries each connection over mutual TLS to the proxy at proxyAddr with
+// tlsConf (the grant certificate, the roots, the ServerName). The proxy's
+// refusal reaches the local client as a closed connection; the reason is
+// logged. Tunnel returns nil once ctx ends, after closing ln and every
+// connection, or the error that stopped ln.
+func Tunnel(ctx context.Context, ln net.Listener, proxyAddr string, tlsConf *tls.Config,
+	log *zap.Logger) error {
+	t := &tunnel{
+		log:  orNop(log).Named("tunnel"),
+		addr: proxyAddr,
+		dialer: &tls.Dialer{
+			NetDialer: &net.Dialer{Timeout: DialTimeout},
+			Config:    tlsConf,
+		},
+	}
+
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+
+	var conns sync.WaitGroup
+	defer conns.Wait()
+	for {
+		local, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("tunnel accept: %w", err)
+		}
+		conns.Go(func() { t.carry(ctx, local) })
+	}
+}
+
+// tunnel is the state Tunnel shares among its connections.
+type tunnel struct {
+	log    *zap.Logger
+	dialer *tls.Dialer
+	addr   string
+}
+
+// carry tunnels one local connection to the proxy until either side ends.
+func (t *tunnel) carry(ctx context.Context, local net.Conn) {
+	start := time.Now()
+	defer local.Close()
+
+	remote, err := t.dialer.DialContext(ctx, "tcp", t.addr)
+	if err != nil {
+		t.log.Warn("proxy refused or unreachable", zap.String(keyProxy, t.addr),
+			zap.Error(err))
+		return
+	}
+	defer remote.Close()
+
+	stop := context.AfterFunc(ctx, func() {
+		local.Close()
+		remote.Close()
+	})
+	sent, received, err := splice(local, remote)
+	why := tunnelReason(err, !stop())
+
+	level := zap.InfoLevel
+	if why == tunnelProxyError {
+		level = zap.WarnLevel
+	}
+	t.log.Log(level, "tunnel closed", zap.String(keyProxy, t.addr),
+		zap.Int64(keyBytesSent, sent), zap.Int64(keyBytesRecv, received),
+		zap.Duration(keyDuration, time.Since(start)), zap.String(keyReason, why),
+		zap.Error(err))
+}
+
+// tunnelReason says why a tunnelled connection ended, from the failure of its
+// splice (local end first) and whether Tunnel was shutting down.
+func tunnelReason(err error, shutdown bool) string {
+	var ce *copyError
+	switch {
+	case shutdown:
+		return tunnelShutdown
+	case err == nil:
+		return tunnelEOF
+	case errors.As(err, &ce) && ce.at == endA:
+		return tunnelLocalError
+	default:
+		return tunnelProxyError
+	}
+}

@@ -1,0 +1,109 @@
+package proxy
+
+import (
+	"context"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/jitgate/jitgate/grants"
+)
+
+// startTunnel runs Tunnel for cert to the "db" listener of h until the test
+// ends. It returns the local address, the tunnel's logs and a function that
+// ends Tunnel and returns its result.
+func startTunnel(t testing.TB, h *harness,
+	grantID string) (string, *observer.ObservedLogs, func() error) {
+	t.Helper()
+
+	cert := h.pki.client(t, grantClaims("alice", grantID, "db"))
+	conf := h.clientConfig("db"+testDomain, &cert, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	core, logs := observer.New(zap.DebugLevel)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	proxyAddr := h.srv.Addr("db").String()
+	go func() { done <- Tunnel(ctx, ln, proxyAddr, conf, zap.New(core)) }()
+	stop := sync.OnceValue(func() error {
+		cancel()
+		return next(t, done)
+	})
+	t.Cleanup(func() { assert.NoError(t, stop()) })
+	return ln.Addr().String(), logs, stop
+}
+
+// tunnelReasonLogged waits for the tunnel's line about a closed connection
+// and returns its reason.
+func tunnelReasonLogged(t testing.TB, logs *observer.ObservedLogs) string {
+	t.Helper()
+
+	var lines []observer.LoggedEntry
+	require.Eventually(t, func() bool {
+		lines = logs.FilterMessage("tunnel closed").All()
+		return len(lines) > 0
+	}, waitTime, 10*time.Millisecond)
+	return lines[0].ContextMap()[keyReason].(string)
+}
+
+func TestTunnelCarriesPlainTCP(t *testing.T) {
+	h := newHarness(t, collect, nil)
+	h.checker.set("g1", nil)
+	addr, logs, stop := startTunnel(t, h, "g1")
+
+	c, err := net.DialTimeout("tcp", addr, waitTime)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.SetDeadline(time.Now().Add(waitTime)))
+	_, err = io.WriteString(c, "plain bytes")
+	require.NoError(t, err)
+	require.NoError(t, c.(*net.TCPConn).CloseWrite())
+
+	reply, err := io.ReadAll(c)
+	require.NoError(t, err)
+	assert.Equal(t, "got 11 bytes", string(reply))
+	assert.Equal(t, tunnelEOF, tunnelReasonLogged(t, logs))
+	allowed := handshakeEvent{"db", resultAllowed, reasonOK}
+	assert.Equal(t, allowed, next(t, h.rec.handshakes))
+	require.NoError(t, stop())
+}
+
+func TestTunnelRefusedByProxy(t *testing.T) {
+	h := newHarness(t, echo, nil)
+	h.checker.set("g1", grants.ErrGrantRevoked)
+	addr, logs, _ := startTunnel(t, h, "g1")
+
+	c, err := net.DialTimeout("tcp", addr, waitTime)
+	require.NoError(t, err)
+	defer c.Close()
+	requireCut(t, c, waitTime)
+
+	assert.Equal(t, tunnelProxyError, tunnelReasonLogged(t, logs))
+	revoked := handshakeEvent{"db", resultDenied, "revoked"}
+	assert.Equal(t, revoked, next(t, h.rec.handshakes))
+}
+
+func TestTunnelStopsOnCancel(t *testing.T) {
+	h := newHarness(t, echo, nil)
+	h.checker.set("g1", nil)
+	addr, logs, stop := startTunnel(t, h, "g1")
+	c, err := net.DialTimeout("tcp", addr, waitTime)
+	require.NoError(t, err)
+	defer c.Close()
+	roundTrip(t, c, "ping")
+
+	require.NoError(t, stop())
+	requireCut(t, c, waitTime)
+
+	assert.Equal(t, tunnelShutdown, tunnelReasonLogged(t, logs))
+	_, err = net.DialTimeout("tcp", addr, waitTime)
+	assert.Error(t, err, "still accepting after Tunnel returned")
+}
