@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -79,6 +80,8 @@ type harness struct {
 	srv    *Server
 	// stop ends Serve and returns its result.
 	stop func() error
+	// version is the one TLS version clients offer; zero means TLS 1.3.
+	version uint16
 }
 
 // newHarness starts a proxy whose upstreams all run handle. tweak, when not
@@ -155,12 +158,14 @@ func (h *harness) accepted() map[string]int64 {
 	return counts
 }
 
-// clientConfig returns a TLS 1.3 client config for the harness's proxy.
-// cert and cache may be nil.
+// clientConfig returns a client config for the harness's proxy that offers
+// h.version only. cert and cache may be nil.
 func (h *harness) clientConfig(serverName string, cert *tls.Certificate,
 	cache tls.ClientSessionCache) *tls.Config {
+	version := cmp.Or(h.version, tls.VersionTLS13)
 	conf := &tls.Config{
-		MinVersion:         tls.VersionTLS13,
+		MinVersion:         version,
+		MaxVersion:         version,
 		RootCAs:            h.pki.pool,
 		ServerName:         serverName,
 		ClientSessionCache: cache,
@@ -178,12 +183,25 @@ func (h *harness) dial(t testing.TB, addr net.Addr, serverName string,
 	cert *tls.Certificate, cache tls.ClientSessionCache) *tls.Conn {
 	t.Helper()
 
+	c, err := h.connect(t, addr, serverName, cert, cache)
+	require.NoError(t, err)
+	return c
+}
+
+// connect is dial returning the client's handshake error. In TLS 1.2 the
+// server's refusal is such an error.
+func (h *harness) connect(t testing.TB, addr net.Addr, serverName string,
+	cert *tls.Certificate, cache tls.ClientSessionCache) (*tls.Conn, error) {
+	t.Helper()
+
 	dialer := &net.Dialer{Timeout: waitTime}
 	conf := h.clientConfig(serverName, cert, cache)
 	c, err := tls.DialWithDialer(dialer, "tcp", addr.String(), conf)
-	require.NoError(t, err)
+	if err != nil {
+		return nil, err
+	}
 	t.Cleanup(func() { c.Close() })
-	return c
+	return c, nil
 }
 
 // dialDB connects to the dedicated listener of "db" with cert.
@@ -229,6 +247,19 @@ func requireRefused(t testing.TB, c *tls.Conn) {
 	_, err := c.Read(make([]byte, 1))
 	require.Error(t, err)
 	assert.ErrorContains(t, err, "bad certificate")
+}
+
+// requireRefusedAnyVersion requires the server to refuse a client whose
+// handshake gave c and err: a TLS 1.2 refusal ends the client's handshake,
+// a TLS 1.3 one its first read.
+func requireRefusedAnyVersion(t testing.TB, c *tls.Conn, err error) {
+	t.Helper()
+
+	if err != nil {
+		assert.ErrorContains(t, err, "bad certificate")
+		return
+	}
+	requireRefused(t, c)
 }
 
 // requireCut requires c to end, with an error or EOF, within d.

@@ -16,6 +16,7 @@ const (
 	keyBytesRecv  = "bytes_received"
 	keyDuration   = "duration"
 	keyListener   = "listener"
+	keyAddr       = "addr"
 	keyPause      = "pause"
 	keyProxy      = "proxy"
 )

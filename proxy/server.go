@@ -119,6 +119,11 @@ func (s *Server) Listen() error {
 		}
 		l.ln = ln
 	}
+
+	for _, l := range s.listeners {
+		s.log.Info("listening", zap.String(keyResource, l.resource),
+			zap.Stringer(keyAddr, l.ln.Addr()))
+	}
 	return nil
 }
 
@@ -177,6 +182,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		first = cmp.Or(first, <-errs)
 	}
 	conns.Wait()
+	s.log.Info("stopped", zap.Error(first))
 	return first
 }
 

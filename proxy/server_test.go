@@ -86,14 +86,18 @@ func TestRefusedHandshakes(t *testing.T) {
 			return &c
 		}, "revoked"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := h.dialDB(t, tt.cert(t))
-			requireRefused(t, c)
+	addr, sni := h.srv.Addr("db"), "db"+testDomain
+	for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		h.version = version
+		for _, tt := range tests {
+			t.Run(tls.VersionName(version)+"/"+tt.name, func(t *testing.T) {
+				c, err := h.connect(t, addr, sni, tt.cert(t), nil)
+				requireRefusedAnyVersion(t, c, err)
 
-			want := handshakeEvent{"db", resultDenied, tt.reason}
-			assert.Equal(t, want, next(t, h.rec.handshakes))
-		})
+				want := handshakeEvent{"db", resultDenied, tt.reason}
+				assert.Equal(t, want, next(t, h.rec.handshakes))
+			})
+		}
 	}
 	assert.Zero(t, h.ups["db"].accepted.Load(), "a refused client reached the upstream")
 }
@@ -190,32 +194,39 @@ func TestConnectionCutAtGrantEnd(t *testing.T) {
 }
 
 func TestResumedSessionIsCheckedAgain(t *testing.T) {
-	h := newHarness(t, echo, nil)
-	h.checker.set("g1", nil)
-	cert := h.pki.client(t, grantClaims("alice", "g1", "db"))
-	cache := tls.NewLRUClientSessionCache(4)
-	addr, sni := h.srv.Addr("db"), "db"+testDomain
+	for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		t.Run(tls.VersionName(version), func(t *testing.T) {
+			h := newHarness(t, echo, nil)
+			h.version = version
+			h.checker.set("g1", nil)
+			cert := h.pki.client(t, grantClaims("alice", "g1", "db"))
+			cache := tls.NewLRUClientSessionCache(4)
+			addr, sni := h.srv.Addr("db"), "db"+testDomain
 
-	first := h.dial(t, addr, sni, &cert, cache)
-	roundTrip(t, first, "full handshake") // reads the session ticket too
-	require.False(t, first.ConnectionState().DidResume)
-	require.NoError(t, first.Close())
+			first := h.dial(t, addr, sni, &cert, cache)
+			roundTrip(t, first, "full handshake") // reads a TLS 1.3 ticket too
+			require.False(t, first.ConnectionState().DidResume)
+			require.NoError(t, first.Close())
 
-	resumed := h.dial(t, addr, sni, &cert, cache)
-	require.True(t, resumed.ConnectionState().DidResume)
-	roundTrip(t, resumed, "resumed while live")
-	require.NoError(t, resumed.Close())
+			resumed := h.dial(t, addr, sni, &cert, cache)
+			require.True(t, resumed.ConnectionState().DidResume)
+			roundTrip(t, resumed, "resumed while live")
+			require.NoError(t, resumed.Close())
 
-	h.checker.set("g1", grants.ErrGrantRevoked)
-	refused := h.dial(t, addr, sni, &cert, cache)
-	require.True(t, refused.ConnectionState().DidResume)
-	requireRefused(t, refused)
+			h.checker.set("g1", grants.ErrGrantRevoked)
+			refused, err := h.connect(t, addr, sni, &cert, cache)
+			if err == nil {
+				require.True(t, refused.ConnectionState().DidResume)
+			}
+			requireRefusedAnyVersion(t, refused, err)
 
-	var reasons []string
-	for range 3 {
-		reasons = append(reasons, next(t, h.rec.handshakes).reason)
+			var reasons []string
+			for range 3 {
+				reasons = append(reasons, next(t, h.rec.handshakes).reason)
+			}
+			assert.Equal(t, []string{reasonOK, reasonOK, "revoked"}, reasons)
+		})
 	}
-	assert.Equal(t, []string{reasonOK, reasonOK, "revoked"}, reasons)
 }
 
 func TestHalfClose(t *testing.T) {
