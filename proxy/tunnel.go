@@ -24,10 +24,14 @@ const (
 // and carries each connection over mutual TLS to the proxy at proxyAddr with
 // tlsConf (the grant certificate, the roots, the ServerName). The proxy's
 // refusal reaches the local client as a closed connection; the reason is
-// logged. Tunnel returns nil once ctx ends, after closing ln and every
-// connection, or the error that stopped ln.
+// logged. Tunnel closes ln and every connection before it returns: nil once
+// ctx ends, or the error that stopped ln.
 func Tunnel(ctx context.Context, ln net.Listener, proxyAddr string, tlsConf *tls.Config,
 	log *zap.Logger) error {
+	if tlsConf == nil {
+		ln.Close()
+		return errors.New("tunnel: no TLS config")
+	}
 	t := &tunnel{
 		log:  orNop(log).Named("tunnel"),
 		addr: proxyAddr,
@@ -37,11 +41,12 @@ func Tunnel(ctx context.Context, ln net.Listener, proxyAddr string, tlsConf *tls
 		},
 	}
 
-	stop := context.AfterFunc(ctx, func() { ln.Close() })
-	defer stop()
-
 	var conns sync.WaitGroup
 	defer conns.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	context.AfterFunc(ctx, func() { ln.Close() })
+
 	for {
 		local, err := ln.Accept()
 		if err != nil {

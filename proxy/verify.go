@@ -115,7 +115,8 @@ func (s *Server) admit(cs tls.ConnectionState, fixed string) (ca.Claims, error) 
 	case !ok:
 		return claims, &denial{reason: reasonUnknownResource, claims: claims}
 	case claims.Resource != resource:
-		return claims, &denial{reason: reasonWrongResource, claims: claims}
+		cause := fmt.Errorf("grant is for resource %q", claims.Resource)
+		return claims, &denial{reason: reasonWrongResource, claims: claims, cause: cause}
 	}
 
 	err = s.checker.Check(claims.GrantID, claims.User, resource, now)
