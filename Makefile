@@ -25,7 +25,7 @@ bench:
 
 lint:
 	$(GO) vet $(PKGS)
-	$(GO) tool -modfile=tools/go.mod staticcheck $(PKGS)
+	$(GO) tool -modfile=tools/go.mod golangci-lint run $(PKGS)
 
 fmt:
 	gofmt -s -w $$(git ls-files '*.go')
