@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
@@ -80,30 +81,12 @@ func login(cmd *cobra.Command, server, token, fingerprint string) error {
 	if err != nil {
 		return fmt.Errorf("--ca-fingerprint: %w", err)
 	}
-	ctx := cmd.Context()
-	bundle, err := admin.FetchCA(ctx, server, fp)
-	if err != nil {
-		return err
-	}
-	c, err := admin.NewClient(server, bundle, nil)
-	if err != nil {
-		return err
-	}
-
-	key, err := newKey()
-	if err != nil {
-		return err
-	}
-	csr, err := newCSR(key)
-	if err != nil {
-		return err
-	}
-	enr, err := c.Enroll(ctx, token, csr)
-	if err != nil {
-		return err
-	}
-
 	home, err := homeDir()
+	if err != nil {
+		return err
+	}
+
+	enr, key, err := enrol(cmd.Context(), server, token, fp)
 	if err != nil {
 		return err
 	}
@@ -116,6 +99,30 @@ func login(cmd *cobra.Command, server, token, fingerprint string) error {
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "logged in to %s as %s; profile in %s\n", server, p.User, home)
 	return nil
+}
+
+// enrol trusts server only if its CA root has fingerprint fp, then trades
+// the token and a CSR for a key made here for an identity certificate.
+func enrol(ctx context.Context, server, token string, fp []byte) (*admin.Enrolment,
+	*ecdsa.PrivateKey, error) {
+	bundle, err := admin.FetchCA(ctx, server, fp)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := admin.NewClient(server, bundle, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := newKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	csr, err := newCSR(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	enr, err := c.Enroll(ctx, token, csr)
+	return enr, key, err
 }
 
 func renewLogin(cmd *cobra.Command) error {
