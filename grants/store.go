@@ -59,6 +59,18 @@ type Tx interface {
 	// Events returns the newest limit events, oldest first; all of them
 	// when limit is zero or less.
 	Events(limit int) ([]Event, error)
+
+	// EventsAfter returns the oldest limit events whose Seq is greater than
+	// seq, oldest first; all of them when limit is zero or less. With
+	// Cursor and SetCursor it lets a reader work through the audit trail
+	// as a durable queue.
+	EventsAfter(seq int64, limit int) ([]Event, error)
+	// Cursor returns the Seq of the last event the reader called name has
+	// handled; ErrNotFound when name has no cursor yet.
+	Cursor(name string) (int64, error)
+	// SetCursor records seq as the cursor of the reader called name,
+	// creating the cursor when it does not exist.
+	SetCursor(name string, seq int64) error
 }
 
 // RequestFilter selects requests. Zero fields do not filter. Results are

@@ -35,6 +35,7 @@ func runStoreContract(t *testing.T, fresh storeBackend) {
 		{"grants", testStoreGrants},
 		{"grant filters", testStoreGrantFilters},
 		{"events", testStoreEvents},
+		{"outbox", testStoreOutbox},
 		{"rollback", testStoreRollback},
 		{"view is read-only", testStoreViewReadOnly},
 		{"writers are serialized", testStoreSerializedWriters},
