@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -25,6 +26,9 @@ var sqliteDialect = dialect{goose: goose.DialectSQLite3, dir: "sqlite"}
 // through one connection and begin IMMEDIATE, which serializes writers in
 // this process and against other processes sharing the file.
 func OpenSQLite(path string) (*SQLStore, error) {
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 	write, err := sql.Open("sqlite", sqliteDSN(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -43,6 +47,19 @@ func OpenSQLite(path string) (*SQLStore, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// createPrivate creates an empty database file readable by its owner alone,
+// unless it exists. SQLite gives its -wal and -shm files the same mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // sqliteDSN returns the connection string for path. Read-only connections

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -80,6 +81,20 @@ func TestPostgresStoreContract(t *testing.T) {
 		t.Skipf("set %s to a PostgreSQL DSN to run the PostgreSQL half", postgresEnv)
 	}
 	runStoreContract(t, postgresBackend)
+}
+
+func TestSQLiteFilesArePrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "jitgate.db")
+	s := openSQLite(t, path)
+	require.NoError(t, s.Update(t.Context(), func(tx Tx) error {
+		return tx.AppendEvent(Event{At: time.Now(), Actor: "t", Action: "test"})
+	}))
+
+	for _, name := range []string{path, path + "-wal"} {
+		info, err := os.Stat(name)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), name)
+	}
 }
 
 func TestSQLiteSettings(t *testing.T) {
