@@ -42,6 +42,7 @@ type Config struct {
 	// ServerNames are extra DNS names or IP addresses the admin API and the
 	// shared proxy listener answer to; localhost and 127.0.0.1 always are.
 	ServerNames []string   `yaml:"server_names,omitempty"`
+	TLS         TLS        `yaml:"tls,omitempty"`
 	Resources   []Resource `yaml:"resources"`
 }
 

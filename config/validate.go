@@ -26,6 +26,9 @@ func (c *Config) Validate() error {
 	if err := c.Listen.validate(); err != nil {
 		return err
 	}
+	if err := c.TLS.validate(); err != nil {
+		return err
+	}
 	for i, n := range c.ServerNames {
 		if net.ParseIP(n) == nil && !domainPattern.MatchString(n) {
 			key := fmt.Sprintf("server_names[%d]", i)

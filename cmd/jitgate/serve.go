@@ -125,13 +125,14 @@ func (g *gateway) build(ctx context.Context, reg *prometheus.Registry) error {
 		return fmt.Errorf("serving certificates: %w", err)
 	}
 	g.proxy, err = proxy.New(proxy.Config{
-		Resources:      proxyResources(g.cfg),
-		SharedAddr:     g.cfg.Listen.Proxy,
-		Verifier:       g.core.authority,
-		Checker:        g.core.table,
-		GetCertificate: getCert,
-		Logger:         g.log,
-		Recorder:       proxy.NewPrometheusRecorder(reg),
+		Resources:        proxyResources(g.cfg),
+		SharedAddr:       g.cfg.Listen.Proxy,
+		Verifier:         g.core.authority,
+		Checker:          g.core.table,
+		GetCertificate:   getCert,
+		CurvePreferences: g.cfg.TLS.CurveIDs(),
+		Logger:           g.log,
+		Recorder:         proxy.NewPrometheusRecorder(reg),
 	})
 	if err != nil {
 		return err
