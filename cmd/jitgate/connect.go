@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jitgate/jitgate/admin"
+	"github.com/jitgate/jitgate/grants"
 	"github.com/jitgate/jitgate/proxy"
 )
 
@@ -40,6 +42,10 @@ func newConnectCommand() *cobra.Command {
 	return cmd
 }
 
+// grantPollInterval is how often connect asks whether its grant still holds,
+// so the tunnel ends with a revoke or release instead of failing silently.
+const grantPollInterval = 2 * time.Second
+
 func runConnect(cmd *cobra.Command, resource, listen, proxyAddr, grantID string) error {
 	p, err := loadProfile()
 	if err != nil {
@@ -53,12 +59,11 @@ func runConnect(cmd *cobra.Command, resource, listen, proxyAddr, grantID string)
 	if err != nil {
 		return err
 	}
-	if grantID == "" {
-		if grantID, err = findGrant(cmd, c, p, resource); err != nil {
-			return err
-		}
+	grant, err := pickGrant(cmd, c, p, resource, grantID)
+	if err != nil {
+		return err
 	}
-	conf, err := tunnelTLS(p, grantID, route.ServerName)
+	conf, err := tunnelTLS(p, grant.ID, route.ServerName)
 	if err != nil {
 		return err
 	}
@@ -68,8 +73,82 @@ func runConnect(cmd *cobra.Command, resource, listen, proxyAddr, grantID string)
 		return fmt.Errorf("--listen: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "tunnelling %s -> %s (%s) with grant %s until %s\n",
-		ln.Addr(), route.Address, resource, grantID, stamp(conf.Certificates[0].Leaf.NotAfter))
-	return proxy.Tunnel(cmd.Context(), ln, route.Address, conf, zap.NewNop())
+		ln.Addr(), route.Address, resource, grant.ID, stamp(grant.NotAfter))
+	return tunnelWhileLive(cmd, c, grant, func(ctx context.Context) error {
+		return proxy.Tunnel(ctx, ln, route.Address, conf, tunnelLogger())
+	})
+}
+
+// tunnelWhileLive runs tunnel until the grant ends: at its NotAfter, or when
+// the server says it is no longer active.
+func tunnelWhileLive(cmd *cobra.Command, c *admin.Client, g admin.GrantView,
+	tunnel func(context.Context) error) error {
+	ctx, cancel := context.WithDeadline(cmd.Context(), g.NotAfter)
+	defer cancel()
+	ended := make(chan error, 1)
+	go func() { ended <- watchGrant(ctx, c, g.ID); cancel() }()
+
+	if err := tunnel(ctx); err != nil {
+		return err
+	}
+	cancel()
+	if err := <-ended; err != nil {
+		return &exitError{code: 3, err: err}
+	}
+	if time.Now().After(g.NotAfter) {
+		return &exitError{code: 3, err: fmt.Errorf("grant %s expired: tunnel closed", g.ID)}
+	}
+	return nil
+}
+
+// watchGrant returns an error once the grant is no longer active, and nil
+// when ctx ends first.
+func watchGrant(ctx context.Context, c *admin.Client, id string) error {
+	tick := time.NewTicker(grantPollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		g, err := c.Grant(ctx, id)
+		if err == nil && g.State != grants.GrantActive {
+			return fmt.Errorf("grant %s is %s: tunnel closed", id, g.State)
+		}
+	}
+}
+
+// tunnelLogger reports refused or failed tunnelled connections on standard
+// error, for the person running connect.
+func tunnelLogger() *zap.Logger {
+	log, err := newLogger(logConsole, "info")
+	if err != nil {
+		return zap.NewNop()
+	}
+	return log
+}
+
+// pickGrant returns the named grant, or the newest usable one for resource,
+// after checking it is active and the caller's own.
+func pickGrant(cmd *cobra.Command, c *admin.Client, p *profile, resource,
+	id string) (admin.GrantView, error) {
+	if id == "" {
+		return findGrant(cmd, c, p, resource)
+	}
+	g, err := c.Grant(cmd.Context(), id)
+	if err != nil {
+		return g, err
+	}
+	switch {
+	case g.State != grants.GrantActive:
+		return g, fmt.Errorf("grant %s is %s, not active", id, g.State)
+	case g.Resource != resource:
+		return g, fmt.Errorf("grant %s is for %s, not %s", id, g.Resource, resource)
+	case g.User != p.User:
+		return g, fmt.Errorf("grant %s belongs to %s", id, g.User)
+	}
+	return g, nil
 }
 
 // findRoute returns where the proxy serves resource, as the server says or
@@ -96,21 +175,22 @@ func findRoute(cmd *cobra.Command, c *admin.Client, resource, override string) (
 
 // findGrant returns the newest active grant of the caller for resource whose
 // certificate is on this machine.
-func findGrant(cmd *cobra.Command, c *admin.Client, p *profile, resource string) (string, error) {
+func findGrant(cmd *cobra.Command, c *admin.Client, p *profile,
+	resource string) (admin.GrantView, error) {
 	gs, err := c.Grants(cmd.Context(), false)
 	if err != nil {
-		return "", err
+		return admin.GrantView{}, err
 	}
 	for i := len(gs) - 1; i >= 0; i-- {
 		g := gs[i]
-		if g.Resource != resource || g.User != p.User || g.State != "active" {
+		if g.Resource != resource || g.User != p.User || g.State != grants.GrantActive {
 			continue
 		}
 		if _, err := os.Stat(p.path(grantsDir, g.ID, grantCert)); err == nil {
-			return g.ID, nil
+			return g, nil
 		}
 	}
-	return "", fmt.Errorf("no active grant for %s with its certificate on this machine: "+
+	return admin.GrantView{}, fmt.Errorf("no active grant for %s with its certificate on this machine: "+
 		"run jitgate request %s --wait", resource, resource)
 }
 

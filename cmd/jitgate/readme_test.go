@@ -144,12 +144,13 @@ func TestReadmeWalkThrough(t *testing.T) {
 
 	pg := c.requestApproved(alice, bob, "postgres")
 	tunnel := freePort(t)
-	c.start(alice, "connect", "postgres", "--listen", "127.0.0.1:"+tunnel)
+	connect := c.start(alice, "connect", "postgres", "--listen", "127.0.0.1:"+tunnel)
 	c.psql(tunnel)
 
 	c.run(adminHome, "revoke", pg.ID, "--reason", "done")
 	_, err = psqlCommand(tunnel).CombinedOutput()
 	assert.Error(t, err, "psql must be refused once the grant is revoked")
+	c.requireExit(connect, 3, "connect must end when its grant is revoked")
 	grantsJSON := c.run(adminHome, "grants", "--all", "-o", "json")
 	assert.Contains(t, grantsJSON, `"state": "revoked"`)
 }
@@ -255,4 +256,18 @@ func (c *cli) pointProfile(home, server string) {
 	b, err = json.Marshal(p)
 	require.NoError(c.t, err)
 	require.NoError(c.t, os.WriteFile(path, b, 0o600))
+}
+
+// requireExit waits for a background jitgate to exit with code.
+func (c *cli) requireExit(cmd *exec.Cmd, code int, msg string) {
+	c.t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+		assert.Equal(c.t, code, cmd.ProcessState.ExitCode(), "%s: %s", msg,
+			cmd.Stderr.(*bytes.Buffer).String())
+	case <-time.After(10 * time.Second):
+		c.t.Fatal(msg)
+	}
 }
