@@ -192,7 +192,8 @@ func (s *Server) proxy(ctx context.Context, c *conn) (in, out int64, err error) 
 	return splice(c.client, up)
 }
 
-// recordHandshake counts a finished handshake and logs a refusal at debug.
+// recordHandshake counts a finished handshake and logs a refusal: a refused
+// connection is a connection, so it gets its one line at info.
 func (s *Server) recordHandshake(client *tls.Conn, serverName, resource string,
 	err error, d time.Duration) {
 	if err == nil {
@@ -207,7 +208,7 @@ func (s *Server) recordHandshake(client *tls.Conn, serverName, resource string,
 	}
 	s.rec.Handshake(resource, resultDenied, reason, d)
 
-	if ce := s.log.Check(zap.DebugLevel, "handshake refused"); ce != nil {
+	if ce := s.log.Check(zap.InfoLevel, "handshake refused"); ce != nil {
 		ce.Write(zap.String(keyReason, reason), zap.String(keyResource, resource),
 			zap.String(keyServerName, serverName), zap.String(keyUser, claims.User),
 			zap.String(keyGrant, claims.GrantID),
