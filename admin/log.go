@@ -15,6 +15,7 @@ const (
 	keyPath     = "path"
 	keyStatus   = "status"
 	keyUser     = "user"
+	keyRemote   = "remote"
 	keyDuration = "duration"
 	keyError    = "error"
 )
@@ -51,6 +52,7 @@ func (s *server) logRequest(r *http.Request, status int, e *logEntry, d time.Dur
 		zap.String(keyPath, r.URL.Path),
 		zap.Int(keyStatus, status),
 		zap.String(keyUser, e.user),
+		zap.String(keyRemote, r.RemoteAddr),
 		zap.Duration(keyDuration, d),
 	}
 	if e.cause != nil {

@@ -69,6 +69,7 @@ func TestAccessLog(t *testing.T) {
 	assert.EqualValues(t, http.StatusOK, ok[keyStatus])
 	assert.Equal(t, "alice", ok[keyUser])
 	assert.Contains(t, ok, keyDuration)
+	assert.Contains(t, ok[keyRemote], "127.0.0.1:")
 	assert.NotContains(t, ok, keyError)
 	assert.EqualValues(t, http.StatusForbidden, refused[keyStatus])
 	assert.Contains(t, refused, keyError)
