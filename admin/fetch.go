@@ -139,8 +139,9 @@ func pinnedRoot(certs []*x509.Certificate,
 	if len(seen) == 0 {
 		return nil, errors.New("CA bundle holds no root certificate")
 	}
-	return nil, fmt.Errorf("%w: the server's root is %s, expected %s",
-		ErrFingerprintMismatch, strings.Join(seen, ", "), colonHex(fingerprint))
+	return nil, fmt.Errorf("%w: expected %s but the server's root is %s; this may "+
+		"not be your jitgate: do not log in, and confirm the fingerprint with its admin",
+		ErrFingerprintMismatch, colonHex(fingerprint), strings.Join(seen, ", "))
 }
 
 // colonHex writes b as upper-case hex pairs joined by colons, the form
