@@ -10,6 +10,7 @@ import (
 
 	"github.com/caddyserver/certmagic"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // ServingCertificates has the Authority issue, store and renew, through
@@ -27,7 +28,9 @@ func ServingCertificates(ctx context.Context, a *Authority, storageDir string,
 	if len(names) == 0 {
 		return nil, errors.New("serving certificates: no names")
 	}
-	log = log.Named("certmagic")
+	// certmagic narrates every lock, obtain and renewal at info; an operator
+	// needs only its warnings and errors.
+	log = log.Named("certmagic").WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))
 
 	// The cache asks for the config of a certificate when it renews one,
 	// which may happen once the cache exists and before New returns.
