@@ -44,6 +44,8 @@ type Config struct {
 	ServerNames []string   `yaml:"server_names,omitempty"`
 	TLS         TLS        `yaml:"tls,omitempty"`
 	Resources   []Resource `yaml:"resources"`
+	// Webhooks receive audit events; none means no notifications.
+	Webhooks []Webhook `yaml:"webhooks,omitempty"`
 }
 
 // Listen holds the process's listen addresses; empty ones take the defaults.
@@ -103,6 +105,7 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	c.DataDir = resolve(filepath.Dir(path), c.DataDir)
+	c.resolveSecretFiles(filepath.Dir(path))
 	return c, nil
 }
 

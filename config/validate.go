@@ -35,7 +35,10 @@ func (c *Config) Validate() error {
 			return invalid(key, n, "a DNS name or an IP address")
 		}
 	}
-	return c.validateResources()
+	if err := c.validateResources(); err != nil {
+		return err
+	}
+	return c.validateWebhooks()
 }
 
 func (l Listen) validate() error {
