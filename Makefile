@@ -10,8 +10,10 @@ export JITGATE_TEST_POSTGRES
 
 .PHONY: build test test-deps bench lint fmt cover clean
 
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/jitgate
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/jitgate
 
 test-deps:
 	scripts/test-deps

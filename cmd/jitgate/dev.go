@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/template"
 
 	"github.com/spf13/cobra"
@@ -121,11 +122,20 @@ func sampleHandler(w http.ResponseWriter, r *http.Request) {
 }
 
 func printDevGuide(w io.Writer, dir string) {
+	devGuide.Execute(w, map[string]string{"Dir": dir, "Bin": selfCommand()})
+}
+
+// selfCommand is how the person can run this binary again: its path, or
+// "go run ./cmd/jitgate" when go run built it in a temporary directory.
+func selfCommand() string {
 	exe, err := os.Executable()
-	if err != nil {
-		exe = "jitgate"
+	switch {
+	case err != nil:
+		return "jitgate"
+	case strings.Contains(exe, string(filepath.Separator)+"go-build"):
+		return "go run ./cmd/jitgate"
 	}
-	devGuide.Execute(w, map[string]string{"Dir": dir, "Bin": exe})
+	return exe
 }
 
 var devGuide = template.Must(template.New("dev").Parse(`
@@ -147,7 +157,7 @@ Back as alice, reach the demo upstream with the grant certificate:
 
 PostgreSQL through a local tunnel (request the "postgres" resource the same way):
 
-  {{.Bin}} connect postgres --listen 127.0.0.1:15432 &
+  JITGATE_HOME={{.Dir}}/alice {{.Bin}} connect postgres --listen 127.0.0.1:15432 &
   psql "host=127.0.0.1 port=15432 dbname=test user=postgres" -c 'select 1'
 
 Revoke as the admin and watch the connection close:

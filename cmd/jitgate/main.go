@@ -42,9 +42,14 @@ func exitCode(err error) int {
 	return 1
 }
 
+// version is set at build time with -ldflags "-X main.version=..." (make
+// build does); a plain go build says "dev".
+var version = "dev"
+
 func newRootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "jitgate",
+		Version:       version,
 		Short:         "Just-In-Time access through a mutual-TLS proxy",
 		Long:          rootHelp,
 		SilenceUsage:  true,
