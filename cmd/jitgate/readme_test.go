@@ -191,6 +191,9 @@ func (c *cli) requestApproved(requester, approver, resource string) grantFiles {
 	require.NoError(c.t, json.Unmarshal(wait.Stdout.(*bytes.Buffer).Bytes(), &res))
 	require.Equal(c.t, grants.RequestApproved, res.State)
 	require.NotNil(c.t, res.Grant)
+	assert.FileExists(c.t, res.Grant.KeyFile)
+	assert.NoDirExists(c.t, filepath.Join(requester, requestsDir, res.ID),
+		"the key lives beside its certificate only")
 	return *res.Grant
 }
 

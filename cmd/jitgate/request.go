@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jitgate/jitgate/admin"
+	"github.com/jitgate/jitgate/grants"
 )
 
 // pollInterval is how often request --wait asks whether a decision was made.
@@ -101,7 +102,7 @@ func runRequest(cmd *cobra.Command, resource string, d time.Duration, reason str
 	if perr := printRequest(cmd, format, result); perr != nil {
 		return perr
 	}
-	if result.State != "approved" {
+	if result.State != grants.RequestApproved {
 		return &exitError{code: 2, err: fmt.Errorf("request %s was %s", req.ID, result.State)}
 	}
 	return nil
@@ -114,7 +115,7 @@ func awaitDecision(cmd *cobra.Command, p *profile, c *admin.Client,
 	ctx := cmd.Context()
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
-	for req.State == "pending" {
+	for req.State == grants.RequestPending {
 		select {
 		case <-ctx.Done():
 			return requestResult{}, fmt.Errorf("stopped waiting for %s: %w", req.ID, ctx.Err())
@@ -126,8 +127,9 @@ func awaitDecision(cmd *cobra.Command, p *profile, c *admin.Client,
 		}
 	}
 	fmt.Fprintf(os.Stderr, "request %s was %s\n", req.ID, req.State)
-	if req.State != "approved" {
-		return requestResult{RequestView: req}, nil
+	if req.State != grants.RequestApproved {
+		// A key whose request can never be approved has no use.
+		return requestResult{RequestView: req}, os.RemoveAll(p.path(requestsDir, req.ID))
 	}
 	files, err := fetchGrant(cmd, p, c, req.ID)
 	return requestResult{RequestView: req, Grant: files}, err
@@ -141,6 +143,9 @@ func fetchGrant(cmd *cobra.Command, p *profile, c *admin.Client, requestID strin
 		return nil, err
 	}
 	key, err := os.ReadFile(p.path(requestsDir, requestID, grantKey))
+	if errors.Is(err, os.ErrNotExist) {
+		key, err = os.ReadFile(p.path(grantsDir, gc.Grant.ID, grantKey))
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("no key for request %s on this machine: "+
 			"it was made where the request was sent", requestID)
@@ -161,7 +166,8 @@ func fetchGrant(cmd *cobra.Command, p *profile, c *admin.Client, requestID strin
 			return nil, err
 		}
 	}
-	return files, nil
+	// The key now lives beside its certificate only.
+	return files, os.RemoveAll(p.path(requestsDir, requestID))
 }
 
 func printRequest(cmd *cobra.Command, format string, r requestResult) error {
