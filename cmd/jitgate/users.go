@@ -68,7 +68,7 @@ func newUsersTokenCommand() *cobra.Command {
 func newUsersDisableCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "disable NAME",
-		Short: "Disable a user now: identity refused, requests cancelled, grants revoked",
+		Short: "Disable a user for good: identity refused, requests cancelled, grants revoked",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := adminClient(cmd)
