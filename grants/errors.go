@@ -36,6 +36,9 @@ var (
 	ErrGrantRevoked = errors.New("grant revoked")
 	// ErrGrantReleased is returned when the grant was handed back.
 	ErrGrantReleased = errors.New("grant released")
+	// ErrSessionLimit is returned by OpenSession when the grant's
+	// MaxSessions connections have all been made.
+	ErrSessionLimit = errors.New("grant has no session left")
 	// ErrStoreUnavailable is returned when the cache has no answer and the
 	// store cannot be read; the check fails closed.
 	ErrStoreUnavailable = errors.New("grant store unavailable")
@@ -53,7 +56,8 @@ func (e *InputError) Error() string {
 }
 
 // Reason returns a short snake_case label for a check refusal, for metrics
-// and logs: "unknown_grant", "revoked" and so on, or "other".
+// and logs: "unknown_grant", "revoked", "session_limit" and so on, or
+// "other".
 func Reason(err error) string {
 	switch {
 	case err == nil:
@@ -72,6 +76,8 @@ func Reason(err error) string {
 		return "revoked"
 	case errors.Is(err, ErrGrantReleased):
 		return "released"
+	case errors.Is(err, ErrSessionLimit):
+		return "session_limit"
 	case errors.Is(err, ErrStoreUnavailable):
 		return "store_unavailable"
 	}

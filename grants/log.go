@@ -7,7 +7,12 @@ const (
 	keyUser     = "user"
 	keyResource = "resource"
 	keyState    = "state"
+	keyRule     = "rule"
+	keyReason   = "reason"
+
+	keyResources = "resources"
 
 	keyExpiredRequests = "expired_requests"
 	keyExpiredGrants   = "expired_grants"
+	keyIdleGrants      = "idle_grants"
 )

@@ -1,10 +1,12 @@
 package grants
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -27,13 +29,11 @@ const (
 	DefaultSweepInterval = time.Minute
 )
 
-// Resource is what the Service needs to know of a protected resource.
+// Resource is what the Service needs to know of a protected resource: its
+// name and its policy.
 type Resource struct {
-	Name string
-	// Approvals is how many distinct approvers must approve; zero means 1.
-	Approvals int
-	// MaxDuration caps a request's duration; zero means DefaultMaxDuration.
-	MaxDuration time.Duration
+	Name   string
+	Policy Policy
 }
 
 // Signer signs grant certificates. The ca package provides one.
@@ -57,6 +57,7 @@ type Options struct {
 	// Table is told of every grant that ends, after its commit.
 	Table *Table
 	// Resources are the resources that can be requested; names are unique.
+	// SetResources replaces them later.
 	Resources []Resource
 	// Logger receives lifecycle events, already named for the subsystem
 	// ("grants"); nil means no logging.
@@ -75,6 +76,9 @@ type NewRequest struct {
 	Reason   string
 	// CSR is the DER certificate request for the grant certificate's key.
 	CSR []byte
+	// Ticket is a change or incident reference; optional unless the
+	// policy has a ticket pattern.
+	Ticket string
 }
 
 // systemActor is the audit actor of changes nobody asked for, like expiry.
@@ -85,10 +89,12 @@ const systemActor = "system"
 // holds the admin role: the caller authorises those. It is safe for
 // concurrent use.
 type Service struct {
-	store     Store
-	signer    Signer
-	table     *Table
-	resources map[string]Resource
+	store  Store
+	signer Signer
+	table  *Table
+	// resources maps names to resources; SetResources swaps the whole map,
+	// so that a request sees one policy set from start to end.
+	resources atomic.Pointer[map[string]Resource]
 	log       *zap.Logger
 	rec       Recorder
 	now       func() time.Time
@@ -105,14 +111,14 @@ func NewService(o Options) (*Service, error) {
 	}
 
 	s := &Service{
-		store:     o.Store,
-		signer:    o.Signer,
-		table:     o.Table,
-		resources: resources,
-		log:       zap.NewNop(),
-		rec:       o.Recorder,
-		now:       o.Now,
+		store:  o.Store,
+		signer: o.Signer,
+		table:  o.Table,
+		log:    zap.NewNop(),
+		rec:    o.Recorder,
+		now:    o.Now,
 	}
+	s.resources.Store(&resources)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -122,34 +128,53 @@ func NewService(o Options) (*Service, error) {
 	return s, nil
 }
 
-// resourceMap checks rs and indexes them by name, applying defaults.
+// resourceMap checks rs and indexes them by name.
 func resourceMap(rs []Resource) (map[string]Resource, error) {
 	out := make(map[string]Resource, len(rs))
 	for _, r := range rs {
-		if err := checkResource(r); err != nil {
-			return nil, err
+		if r.Name == "" {
+			return nil, errors.New("resource: name is empty")
 		}
 		if _, dup := out[r.Name]; dup {
 			return nil, fmt.Errorf("resource %q: defined twice", r.Name)
 		}
-		r.Approvals = max(r.Approvals, 1)
-		r.MaxDuration = cmp.Or(r.MaxDuration, DefaultMaxDuration)
+		if err := r.Policy.Check(); err != nil {
+			return nil, fmt.Errorf("resource %q: %w", r.Name, err)
+		}
 		out[r.Name] = r
 	}
 	return out, nil
 }
 
-func checkResource(r Resource) error {
-	switch {
-	case r.Name == "":
-		return errors.New("resource: name is empty")
-	case r.Approvals < 0:
-		return fmt.Errorf("resource %q: approvals %d is negative", r.Name, r.Approvals)
-	case r.MaxDuration < 0:
-		return fmt.Errorf("resource %q: max duration %s is negative",
-			r.Name, r.MaxDuration)
+// SetResources replaces every resource and its policy at once. It checks
+// them all first and changes nothing on error. Pending requests are
+// decided under the new policies; grants keep the conditions they were
+// issued with.
+func (s *Service) SetResources(rs []Resource) error {
+	resources, err := resourceMap(rs)
+	if err != nil {
+		return err
 	}
+
+	s.resources.Store(&resources)
+	s.log.Info("policies loaded", zap.Int(keyResources, len(resources)))
 	return nil
+}
+
+// Resources returns the current resources, ordered by name.
+func (s *Service) Resources() []Resource {
+	m := *s.resources.Load()
+	out := make([]Resource, 0, len(m))
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[name])
+	}
+	return out
+}
+
+// resource returns the current resource of this name.
+func (s *Service) resource(name string) (Resource, bool) {
+	r, ok := (*s.resources.Load())[name]
+	return r, ok
 }
 
 // clock returns the current time in UTC, without a monotonic reading.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Grant returns one grant.
@@ -86,14 +87,14 @@ var grantActions = map[GrantState]string{
 }
 
 // endGrant moves an active grant to a final state and audits it. by is
-// empty for expiry, which is dated at the grant's NotAfter however late
-// the sweep that notices it.
+// empty for expiry, which is dated when the grant ran out (its NotAfter, or
+// the end of its idle timeout) however late the sweep that notices it.
 func (s *Service) endGrant(tx Tx, fx *effects, g *Grant, state GrantState,
 	by, reason string) error {
 	g.State = state
 	g.EndedAt = s.clock()
 	if state == GrantExpired {
-		g.EndedAt = g.NotAfter
+		g.EndedAt = g.expiry()
 	}
 	g.EndedBy = by
 	g.EndReason = reason
@@ -103,4 +104,22 @@ func (s *Service) endGrant(tx Tx, fx *effects, g *Grant, state GrantState,
 
 	fx.grant(*g)
 	return s.audit(tx, cmp.Or(by, systemActor), grantActions[state], g.ID, reason)
+}
+
+// expiry returns when g runs out: at NotAfter, or earlier when it has an
+// idle timeout and no traffic for that long since LastActive (NotBefore
+// when there was none).
+func (g Grant) expiry() time.Time {
+	if g.IdleTimeout <= 0 {
+		return g.NotAfter
+	}
+	last := g.NotBefore
+	if g.LastActive.After(last) {
+		last = g.LastActive
+	}
+	idle := last.Add(g.IdleTimeout)
+	if idle.Before(g.NotAfter) {
+		return idle
+	}
+	return g.NotAfter
 }

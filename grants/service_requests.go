@@ -5,135 +5,139 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.uber.org/zap"
 )
 
-// maxReason caps a request's reason, in characters.
-const maxReason = 1024
-
-// checkNewRequest validates n against the resources and returns it with its
-// reason trimmed.
-func (s *Service) checkNewRequest(n NewRequest) (NewRequest, error) {
-	res, ok := s.resources[n.Resource]
-	if !ok {
-		return n, &InputError{Field: "resource",
-			Problem: fmt.Sprintf("unknown resource %q", n.Resource)}
-	}
-
-	if n.Duration <= 0 {
-		return n, &InputError{Field: "duration", Problem: "must be more than zero"}
-	}
-	if n.Duration > res.MaxDuration {
-		return n, &InputError{Field: "duration", Problem: fmt.Sprintf(
-			"%s is over the %s cap of resource %q",
-			n.Duration, res.MaxDuration, res.Name)}
-	}
-
-	n.Reason = strings.TrimSpace(n.Reason)
-	if err := checkReason(n.Reason); err != nil {
-		return n, err
-	}
-
-	if len(n.CSR) == 0 {
-		return n, &InputError{Field: "csr", Problem: "must not be empty"}
-	}
-	return n, nil
-}
-
-func checkReason(reason string) error {
-	if reason == "" {
-		return &InputError{Field: "reason", Problem: "must not be empty"}
-	}
-	if utf8.RuneCountInString(reason) > maxReason {
-		return &InputError{Field: "reason",
-			Problem: fmt.Sprintf("longer than %d characters", maxReason)}
-	}
-	return nil
-}
-
-// CreateRequest validates and stores a pending request. Bad input is an
-// *InputError and changes nothing.
+// CreateRequest checks n against its resource's policy and stores it:
+// pending, or approved with its grant active when the policy approves it
+// at once. Bad input is an *InputError and a requester the policy does not
+// allow is ErrForbidden; neither changes anything. The reason and the
+// ticket are trimmed.
 func (s *Service) CreateRequest(ctx context.Context, n NewRequest) (Request, error) {
-	var r Request
-	err := s.update(ctx, func(tx Tx, fx *effects) error {
-		if _, err := actingUser(tx, n.User, RoleRequester); err != nil {
-			return err
-		}
-		clean, err := s.checkNewRequest(n)
-		if err != nil {
-			return err
-		}
+	n.Reason = strings.TrimSpace(n.Reason)
+	n.Ticket = strings.TrimSpace(n.Ticket)
 
-		r = s.newRequest(clean)
-		if err := tx.InsertRequest(r); err != nil {
-			return err
-		}
-		fx.request(r)
-		detail := fmt.Sprintf("resource=%s duration=%s", r.Resource, r.Duration)
-		return s.audit(tx, r.User, "request.create", r.ID, detail)
+	var r Request
+	err := s.update(ctx, func(tx Tx, fx *effects) (err error) {
+		r, err = s.create(tx, fx, n)
+		return err
 	})
 	if err != nil {
 		return Request{}, err
 	}
 
 	s.log.Debug("request created", zap.String(keyRequest, r.ID),
-		zap.String(keyUser, r.User), zap.String(keyResource, r.Resource))
+		zap.String(keyUser, r.User), zap.String(keyResource, r.Resource),
+		zap.String(keyState, string(r.State)), zap.String(keyRule, r.Rule))
 	return r, nil
 }
 
-func (s *Service) newRequest(n NewRequest) Request {
+// create evaluates n and stores the request it makes.
+func (s *Service) create(tx Tx, fx *effects, n NewRequest) (Request, error) {
+	u, err := actingUser(tx, n.User, RoleRequester)
+	if err != nil {
+		return Request{}, err
+	}
+	res, ok := s.resource(n.Resource)
+	if !ok {
+		return Request{}, &InputError{Field: "resource",
+			Problem: fmt.Sprintf("unknown resource %q", n.Resource)}
+	}
+
+	ev := Evaluate(res.Policy, u, n, s.clock())
+	if ev.Outcome == OutcomeRefused {
+		return Request{}, ev.Err
+	}
+	if len(n.CSR) == 0 {
+		return Request{}, &InputError{Field: "csr", Problem: "must not be empty"}
+	}
+
+	r := s.newRequest(n, ev)
+	if err := tx.InsertRequest(r); err != nil {
+		return Request{}, err
+	}
+	fx.request(r)
+	detail := fmt.Sprintf("resource=%s duration=%s", r.Resource, r.Duration)
+	if err := s.audit(tx, r.User, "request.create", r.ID, detail); err != nil {
+		return Request{}, err
+	}
+
+	if ev.Outcome == OutcomeApproved {
+		return r, s.autoApprove(tx, fx, &r, res.Policy)
+	}
+	return r, nil
+}
+
+func (s *Service) newRequest(n NewRequest, ev Evaluation) Request {
 	return Request{
 		ID:        newID(requestPrefix),
 		User:      n.User,
 		Resource:  n.Resource,
-		Duration:  n.Duration,
+		Duration:  ev.Duration,
 		Reason:    n.Reason,
+		Ticket:    n.Ticket,
 		CSR:       n.CSR,
 		State:     RequestPending,
 		CreatedAt: s.clock(),
 		Decisions: []Decision{},
+		Rule:      ev.Rule,
+		Notes:     ev.Reasons,
 	}
 }
 
-// decidable returns the request when approver may decide it now: it is
-// pending, not theirs, and they are an enabled approver.
-func decidable(tx Tx, id, approver, verb string) (Request, error) {
+// autoApprove approves r in the name of the policy rule r.Rule and
+// activates its grant.
+func (s *Service) autoApprove(tx Tx, fx *effects, r *Request, p Policy) error {
+	now := s.clock()
+	detail := "auto-approved by rule " + r.Rule
+	if err := s.audit(tx, systemActor, "request.approve", r.ID, detail); err != nil {
+		return err
+	}
+
+	g, err := s.activate(tx, fx, *r, p, systemActor, now)
+	if err != nil {
+		return err
+	}
+	r.State, r.DecidedAt, r.GrantID = RequestApproved, now, g.ID
+	fx.request(*r)
+	return tx.UpdateRequest(*r)
+}
+
+// decidable returns the request and its policy when approver may decide it
+// now: it is pending, its resource is configured, and the policy lets
+// approver decide it.
+func (s *Service) decidable(tx Tx, id, approver string) (Request, Policy, error) {
 	r, err := tx.Request(id)
 	if err != nil {
-		return Request{}, err
+		return Request{}, Policy{}, err
 	}
-
 	if r.State != RequestPending {
-		return Request{}, fmt.Errorf("request %s is %s: %w", id, r.State, ErrConflict)
+		return Request{}, Policy{}, fmt.Errorf("request %s is %s: %w",
+			id, r.State, ErrConflict)
 	}
-	if r.User == approver {
-		return Request{}, fmt.Errorf("cannot %s own request: %w", verb, ErrForbidden)
+	res, ok := s.resource(r.Resource)
+	if !ok {
+		return Request{}, Policy{}, fmt.Errorf(
+			"resource %q of request %s is no longer configured: %w",
+			r.Resource, r.ID, ErrConflict)
 	}
-	if _, err := actingUser(tx, approver, RoleApprover); err != nil {
-		return Request{}, err
+
+	u, err := actingUser(tx, approver, RoleApprover)
+	if err == nil {
+		err = res.Policy.MayDecide(u, r)
 	}
-	return r, nil
+	if err != nil {
+		return Request{}, Policy{}, err
+	}
+	return r, res.Policy, nil
 }
 
-// approvals counts the distinct approvers of r and reports whether who is
-// one of them.
-func approvals(r Request, who string) (n int, has bool) {
-	seen := make(map[string]bool)
-	for _, d := range r.Decisions {
-		if d.Verdict == VerdictApprove {
-			seen[d.Approver] = true
-		}
-	}
-	return len(seen), seen[who]
-}
-
-// Approve records an approval. When the resource's approval count is
-// reached the grant becomes active, starting now, and its certificate is
-// signed in the same transaction. The comment may be empty; a refusal is
+// Approve records an approval. When the policy's approval count is reached
+// the grant becomes active, starting now, and its certificate is signed in
+// the same transaction. The comment may be empty; a refusal is
 // ErrNotFound, ErrConflict (not pending, or already approved by approver)
-// or ErrForbidden (own request, not an enabled approver).
+// or ErrForbidden (own request, not an approver the policy allows).
 func (s *Service) Approve(ctx context.Context, id, approver, comment string,
 ) (Request, error) {
 	comment = strings.TrimSpace(comment)
@@ -145,16 +149,19 @@ func (s *Service) Approve(ctx context.Context, id, approver, comment string,
 
 	var r Request
 	err := s.update(ctx, func(tx Tx, fx *effects) error {
-		var err error
-		r, err = decidable(tx, id, approver, "approve")
+		var (
+			p   Policy
+			err error
+		)
+		r, p, err = s.decidable(tx, id, approver)
 		if err != nil {
 			return err
 		}
-		if _, again := approvals(r, approver); again {
+		if approvers(r)[approver] {
 			return fmt.Errorf("request %s already approved by %s: %w",
 				id, approver, ErrConflict)
 		}
-		return s.approve(tx, fx, &r, approver, comment)
+		return s.approve(tx, fx, &r, p, approver, comment)
 	})
 	if err != nil {
 		return Request{}, err
@@ -164,14 +171,8 @@ func (s *Service) Approve(ctx context.Context, id, approver, comment string,
 
 // approve adds approver's decision to r and activates the grant when it is
 // the last one needed.
-func (s *Service) approve(tx Tx, fx *effects, r *Request,
+func (s *Service) approve(tx Tx, fx *effects, r *Request, p Policy,
 	approver, comment string) error {
-	res, ok := s.resources[r.Resource]
-	if !ok {
-		return fmt.Errorf("resource %q of request %s is no longer configured: %w",
-			r.Resource, r.ID, ErrConflict)
-	}
-
 	now := s.clock()
 	r.Decisions = append(r.Decisions,
 		Decision{Approver: approver, Verdict: VerdictApprove, Comment: comment, At: now})
@@ -179,8 +180,8 @@ func (s *Service) approve(tx Tx, fx *effects, r *Request,
 		return err
 	}
 
-	if n, _ := approvals(*r, approver); n >= res.Approvals {
-		g, err := s.activate(tx, fx, *r, approver, now)
+	if Tally(p, *r).Done() {
+		g, err := s.activate(tx, fx, *r, p, approver, now)
 		if err != nil {
 			return err
 		}
@@ -190,17 +191,21 @@ func (s *Service) approve(tx Tx, fx *effects, r *Request,
 	return tx.UpdateRequest(*r)
 }
 
-// activate creates r's grant, starting now, with its certificate signed.
-func (s *Service) activate(tx Tx, fx *effects, r Request, approver string,
+// activate creates r's grant, starting now, with the conditions of p and
+// its certificate signed. actor is who is audited as activating it.
+func (s *Service) activate(tx Tx, fx *effects, r Request, p Policy, actor string,
 	now time.Time) (Grant, error) {
 	g := Grant{
-		ID:        newID(grantPrefix),
-		RequestID: r.ID,
-		User:      r.User,
-		Resource:  r.Resource,
-		NotBefore: now,
-		NotAfter:  now.Add(r.Duration),
-		State:     GrantActive,
+		ID:          newID(grantPrefix),
+		RequestID:   r.ID,
+		User:        r.User,
+		Resource:    r.Resource,
+		NotBefore:   now,
+		NotAfter:    now.Add(r.Duration),
+		State:       GrantActive,
+		Rule:        r.Rule,
+		MaxSessions: p.MaxSessions,
+		IdleTimeout: p.IdleTimeout,
 	}
 
 	cert, err := s.signer.SignGrant(r.CSR, g)
@@ -215,10 +220,11 @@ func (s *Service) activate(tx Tx, fx *effects, r Request, approver string,
 	fx.grant(g)
 	detail := fmt.Sprintf("request=%s resource=%s user=%s until=%s",
 		r.ID, g.Resource, g.User, g.NotAfter.Format(time.RFC3339))
-	return g, s.audit(tx, approver, "grant.activate", g.ID, detail)
+	return g, s.audit(tx, actor, "grant.activate", g.ID, detail)
 }
 
-// Deny ends a pending request as denied. The comment is required.
+// Deny ends a pending request as denied at once, whatever approvals it
+// had. The comment is required; the refusals are those of Approve.
 func (s *Service) Deny(ctx context.Context, id, approver, comment string,
 ) (Request, error) {
 	comment = strings.TrimSpace(comment)
@@ -229,7 +235,7 @@ func (s *Service) Deny(ctx context.Context, id, approver, comment string,
 	var r Request
 	err := s.update(ctx, func(tx Tx, fx *effects) error {
 		var err error
-		r, err = decidable(tx, id, approver, "deny")
+		r, _, err = s.decidable(tx, id, approver)
 		if err != nil {
 			return err
 		}
@@ -241,6 +247,17 @@ func (s *Service) Deny(ctx context.Context, id, approver, comment string,
 		return Request{}, err
 	}
 	return r, nil
+}
+
+// Progress returns how far the pending request r is from approval under
+// its resource's current policy; false when the resource is no longer
+// configured.
+func (s *Service) Progress(r Request) (Progress, bool) {
+	res, ok := s.resource(r.Resource)
+	if !ok {
+		return Progress{}, false
+	}
+	return Tally(res.Policy, r), true
 }
 
 // Cancel lets the requester withdraw their own pending request.

@@ -177,7 +177,7 @@ func TestApproveRefuses(t *testing.T) {
 	}{
 		{"own request", func(tb testing.TB, e *env) string {
 			return e.request(tb, "erin", "db", time.Hour).ID
-		}, "erin", ErrForbidden, "cannot approve own request"},
+		}, "erin", ErrForbidden, "cannot approve or deny own request"},
 		{"not an approver", alicesRequest, "mallory", ErrForbidden, "lacks the approver"},
 		{"unknown approver", alicesRequest, "nobody", ErrForbidden, "not known"},
 		{"disabled approver", func(tb testing.TB, e *env) string {

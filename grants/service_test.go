@@ -110,7 +110,7 @@ type env struct {
 // and allows 8h, prod needs two and allows 1h.
 var testResources = []Resource{
 	{Name: "db"},
-	{Name: "prod", Approvals: 2, MaxDuration: time.Hour},
+	{Name: "prod", Policy: Policy{Approvals: 2, MaxDuration: time.Hour}},
 }
 
 // The users every env starts with.
@@ -235,10 +235,10 @@ func TestNewServiceRefuses(t *testing.T) {
 			o.Resources = []Resource{{Name: "db"}, {Name: "db"}}
 		}, "twice"},
 		{"negative approvals", func(o *Options) {
-			o.Resources = []Resource{{Name: "db", Approvals: -1}}
-		}, "negative"},
+			o.Resources = []Resource{{Name: "db", Policy: Policy{Approvals: -1}}}
+		}, "policy approvals"},
 		{"negative duration", func(o *Options) {
-			o.Resources = []Resource{{Name: "db", MaxDuration: -time.Hour}}
+			o.Resources = []Resource{{Name: "db", Policy: Policy{MaxDuration: -time.Hour}}}
 		}, "negative"},
 	}
 	for _, tc := range tests {

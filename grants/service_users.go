@@ -38,18 +38,23 @@ func checkUser(name string, roles []Role) error {
 	return nil
 }
 
-// AddUser creates a user and returns a one-time enrolment token, valid for
-// TokenLifetime. Only the token's hash is stored.
+// AddUser creates a user with roles and groups and returns a one-time
+// enrolment token, valid for TokenLifetime. Only the token's hash is
+// stored.
 func (s *Service) AddUser(ctx context.Context, actor, name string, roles []Role,
-) (string, error) {
+	groups ...string) (string, error) {
 	if err := checkUser(name, roles); err != nil {
+		return "", err
+	}
+	if err := checkGroups(groups); err != nil {
 		return "", err
 	}
 
 	token := newToken()
 	err := s.update(ctx, func(tx Tx, _ *effects) error {
 		now := s.clock()
-		u := User{Name: name, Roles: uniqueRoles(roles), CreatedAt: now}
+		u := User{Name: name, Roles: uniqueRoles(roles), Groups: uniqueGroups(groups),
+			CreatedAt: now}
 		if err := tx.InsertUser(u); err != nil {
 			return err
 		}
@@ -57,12 +62,90 @@ func (s *Service) AddUser(ctx context.Context, actor, name string, roles []Role,
 		if err := tx.InsertToken(hashToken(token), name, expires); err != nil {
 			return err
 		}
-		return s.audit(tx, actor, "user.add", name, "roles="+joinRoles(u.Roles))
+		return s.audit(tx, actor, "user.add", name, userDetail(u))
 	})
 	if err != nil {
 		return "", err
 	}
 	return token, nil
+}
+
+// userDetail is the audit detail of a user's roles and groups.
+func userDetail(u User) string {
+	return "roles=" + joinRoles(u.Roles) + " groups=" + strings.Join(u.Groups, ",")
+}
+
+// checkGroups checks that each group is a valid name.
+func checkGroups(groups []string) error {
+	for _, g := range groups {
+		if !userName.MatchString(g) {
+			return &InputError{Field: "groups", Problem: fmt.Sprintf(
+				"%q must be 1 to 63 of a-z 0-9 . _ - and start with a letter or digit",
+				g)}
+		}
+	}
+	return nil
+}
+
+// uniqueGroups returns groups sorted, each once; nil when there are none.
+func uniqueGroups(groups []string) []string {
+	if len(groups) == 0 {
+		return nil
+	}
+	out := slices.Clone(groups)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// UserChange is what UpdateUser changes; a nil field is left as it is.
+type UserChange struct {
+	Roles  []Role
+	Groups []string
+}
+
+// UpdateUser changes a user's roles, groups or both. Policies see the
+// change at the user's next request or decision; grants already active
+// are not affected.
+func (s *Service) UpdateUser(ctx context.Context, actor, name string,
+	c UserChange) (User, error) {
+	if err := checkChange(name, c); err != nil {
+		return User{}, err
+	}
+
+	var u User
+	err := s.update(ctx, func(tx Tx, _ *effects) error {
+		var err error
+		if u, err = tx.User(name); err != nil {
+			return err
+		}
+		if c.Roles != nil {
+			u.Roles = uniqueRoles(c.Roles)
+		}
+		if c.Groups != nil {
+			u.Groups = uniqueGroups(c.Groups)
+		}
+		if err := tx.UpdateUser(u); err != nil {
+			return err
+		}
+		return s.audit(tx, actor, "user.update", name, userDetail(u))
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+func checkChange(name string, c UserChange) error {
+	if c.Roles == nil && c.Groups == nil {
+		return &InputError{Field: "roles", Problem: "nothing to change: " +
+			"give roles, groups or both"}
+	}
+	if c.Roles != nil {
+		if err := checkUser(name, c.Roles); err != nil {
+			return err
+		}
+	}
+	return checkGroups(c.Groups)
 }
 
 // uniqueRoles returns roles sorted, each once.

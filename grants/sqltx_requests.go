@@ -7,23 +7,27 @@ import (
 )
 
 const requestColumns = "id, user_name, resource, duration, reason, csr, state," +
-	" created_at, decided_at, decisions, grant_id"
+	" created_at, decided_at, decisions, grant_id, ticket, auto_rule, notes"
 
 func scanRequest(row rowScanner) (Request, error) {
 	var (
 		r                Request
 		duration         int64
 		created, decided int64
-		decisions        string
+		decisions, notes string
 	)
 	err := row.Scan(&r.ID, &r.User, &r.Resource, &duration, &r.Reason, &r.CSR,
-		&r.State, &created, &decided, &decisions, &r.GrantID)
+		&r.State, &created, &decided, &decisions, &r.GrantID, &r.Ticket, &r.Rule,
+		&notes)
 	if err != nil {
 		return Request{}, err
 	}
 
 	if err := json.Unmarshal([]byte(decisions), &r.Decisions); err != nil {
 		return Request{}, fmt.Errorf("decode decisions of request %s: %w", r.ID, err)
+	}
+	if r.Notes, err = decodeStrings(notes); err != nil {
+		return Request{}, fmt.Errorf("decode notes of request %s: %w", r.ID, err)
 	}
 	r.Duration = time.Duration(duration)
 	r.CreatedAt = fromNanos(created)
@@ -52,34 +56,44 @@ func (t *sqlTx) Request(id string) (Request, error) {
 	return r, nil
 }
 
+// encodeRequestLists returns the decisions and notes of r as JSON arrays.
+func encodeRequestLists(r Request) (decisions, notes string, err error) {
+	if decisions, err = encodeDecisions(r.Decisions); err != nil {
+		return "", "", err
+	}
+	notes, err = marshalJSON(nonNilStrings(r.Notes))
+	return decisions, notes, err
+}
+
 // InsertRequest implements Tx.
 func (t *sqlTx) InsertRequest(r Request) error {
-	decisions, err := encodeDecisions(r.Decisions)
+	decisions, notes, err := encodeRequestLists(r)
 	if err != nil {
 		return err
 	}
 
 	q := "INSERT INTO requests (" + requestColumns + ")" +
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	return t.insertNew(requestRows, r.ID, q,
 		r.ID, r.User, r.Resource, int64(r.Duration), r.Reason, orEmpty(r.CSR),
-		string(r.State), nanos(r.CreatedAt), nanos(r.DecidedAt), decisions, r.GrantID)
+		string(r.State), nanos(r.CreatedAt), nanos(r.DecidedAt), decisions, r.GrantID,
+		r.Ticket, r.Rule, notes)
 }
 
 // UpdateRequest implements Tx.
 func (t *sqlTx) UpdateRequest(r Request) error {
-	decisions, err := encodeDecisions(r.Decisions)
+	decisions, notes, err := encodeRequestLists(r)
 	if err != nil {
 		return err
 	}
 
 	q := "UPDATE requests SET user_name = ?, resource = ?, duration = ?, reason = ?," +
 		" csr = ?, state = ?, created_at = ?, decided_at = ?, decisions = ?," +
-		" grant_id = ? WHERE id = ?"
+		" grant_id = ?, ticket = ?, auto_rule = ?, notes = ? WHERE id = ?"
 	return t.updateOne(requestRows, r.ID, q,
 		r.User, r.Resource, int64(r.Duration), r.Reason, orEmpty(r.CSR),
 		string(r.State), nanos(r.CreatedAt), nanos(r.DecidedAt), decisions,
-		r.GrantID, r.ID)
+		r.GrantID, r.Ticket, r.Rule, notes, r.ID)
 }
 
 // Requests implements Tx.

@@ -8,20 +8,24 @@ import (
 	"time"
 )
 
-const userColumns = "name, roles, disabled, created_at, enrolled_at"
+const userColumns = "name, roles, disabled, created_at, enrolled_at, group_names"
 
 func scanUser(row rowScanner) (User, error) {
 	var (
 		u                 User
-		roles             string
+		roles, groups     string
 		created, enrolled int64
 	)
-	if err := row.Scan(&u.Name, &roles, &u.Disabled, &created, &enrolled); err != nil {
+	err := row.Scan(&u.Name, &roles, &u.Disabled, &created, &enrolled, &groups)
+	if err != nil {
 		return User{}, err
 	}
 
 	if err := json.Unmarshal([]byte(roles), &u.Roles); err != nil {
 		return User{}, fmt.Errorf("decode roles of user %q: %w", u.Name, err)
+	}
+	if u.Groups, err = decodeStrings(groups); err != nil {
+		return User{}, fmt.Errorf("decode groups of user %q: %w", u.Name, err)
 	}
 	u.CreatedAt = fromNanos(created)
 	u.EnrolledAt = fromNanos(enrolled)
@@ -38,29 +42,57 @@ func (t *sqlTx) User(name string) (User, error) {
 	return u, nil
 }
 
+// encodeUserLists returns the roles and groups of u as JSON arrays, never
+// null.
+func encodeUserLists(u User) (roles, groups string, err error) {
+	if roles, err = marshalJSON(u.Roles); err != nil {
+		return "", "", err
+	}
+	groups, err = marshalJSON(nonNilStrings(u.Groups))
+	return roles, groups, err
+}
+
+// decodeStrings reads a JSON array of strings; nil when it is empty.
+func decodeStrings(text string) ([]string, error) {
+	var out []string
+	if err := json.Unmarshal([]byte(text), &out); err != nil || len(out) == 0 {
+		return nil, err
+	}
+	return out, nil
+}
+
+// nonNilStrings returns s, or an empty slice for nil, so that it encodes
+// as [] rather than null.
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
 // InsertUser implements Tx.
 func (t *sqlTx) InsertUser(u User) error {
-	roles, err := marshalJSON(u.Roles)
+	roles, groups, err := encodeUserLists(u)
 	if err != nil {
 		return err
 	}
 
-	q := "INSERT INTO users (" + userColumns + ") VALUES (?, ?, ?, ?, ?)"
+	q := "INSERT INTO users (" + userColumns + ") VALUES (?, ?, ?, ?, ?, ?)"
 	return t.insertNew(userRows, u.Name, q,
-		u.Name, roles, u.Disabled, nanos(u.CreatedAt), nanos(u.EnrolledAt))
+		u.Name, roles, u.Disabled, nanos(u.CreatedAt), nanos(u.EnrolledAt), groups)
 }
 
 // UpdateUser implements Tx.
 func (t *sqlTx) UpdateUser(u User) error {
-	roles, err := marshalJSON(u.Roles)
+	roles, groups, err := encodeUserLists(u)
 	if err != nil {
 		return err
 	}
 
-	q := "UPDATE users SET roles = ?, disabled = ?, created_at = ?, enrolled_at = ?" +
-		" WHERE name = ?"
+	q := "UPDATE users SET roles = ?, disabled = ?, created_at = ?, enrolled_at = ?," +
+		" group_names = ? WHERE name = ?"
 	return t.updateOne(userRows, u.Name, q,
-		roles, u.Disabled, nanos(u.CreatedAt), nanos(u.EnrolledAt), u.Name)
+		roles, u.Disabled, nanos(u.CreatedAt), nanos(u.EnrolledAt), groups, u.Name)
 }
 
 // Users implements Tx.

@@ -93,4 +93,6 @@ type GrantFilter struct {
 	EndsBefore time.Time
 	// EndsAfter keeps grants whose NotAfter is strictly after it.
 	EndsAfter time.Time
+	// IdleLimited keeps grants that have an idle timeout.
+	IdleLimited bool
 }

@@ -117,6 +117,7 @@ func testStoreUsers(t *testing.T, s Store) {
 	changed.Roles = []Role{RoleApprover, RoleAdmin}
 	changed.Disabled = true
 	changed.EnrolledAt = t0.Add(time.Minute)
+	changed.Groups = []string{"db-leads", "oncall"}
 	update(t, s, func(tx Tx) error { return tx.UpdateUser(changed) })
 
 	view(t, s, func(tx Tx) error {
@@ -196,6 +197,9 @@ func testStoreRequests(t *testing.T, s Store) {
 	r.State = RequestApproved
 	r.DecidedAt = t0.Add(time.Minute)
 	r.GrantID = "gr_1"
+	r.Ticket = "INC-42"
+	r.Rule = "business-hours"
+	r.Notes = []string{"approved by rule business-hours"}
 	r.Decisions = []Decision{{Approver: "bob", Verdict: VerdictApprove,
 		Comment: "ok", At: t0.Add(time.Minute)}}
 	update(t, s, func(tx Tx) error { return tx.UpdateRequest(r) })
@@ -295,6 +299,10 @@ func testStoreGrants(t *testing.T, s Store) {
 	g.EndedAt = t0.Add(time.Minute)
 	g.EndedBy = "dave"
 	g.EndReason = "incident"
+	g.Rule = "business-hours"
+	g.MaxSessions, g.Sessions = 3, 2
+	g.IdleTimeout = 15 * time.Minute
+	g.LastActive = t0.Add(30 * time.Second)
 	update(t, s, func(tx Tx) error { return tx.UpdateGrant(g) })
 
 	view(t, s, func(tx Tx) error {
@@ -322,6 +330,7 @@ func testStoreGrantFilters(t *testing.T, s Store) {
 		sampleGrant("gr_b", ra, t0.Add(2*time.Minute), t0.Add(3*time.Hour), GrantActive),
 		sampleGrant("gr_a", rb, t0.Add(3*time.Minute), t0.Add(time.Hour), GrantReleased),
 	}
+	grants[2].IdleTimeout = time.Minute
 	update(t, s, func(tx Tx) error {
 		require.NoError(t, tx.InsertRequest(ra))
 		require.NoError(t, tx.InsertRequest(rb))
@@ -347,6 +356,7 @@ func testStoreGrantFilters(t *testing.T, s Store) {
 			[]string{"gr_c", "gr_b"}},
 		{"combined", GrantFilter{States: []GrantState{GrantActive},
 			EndsBefore: t0.Add(90 * time.Minute)}, []string{"gr_d"}},
+		{"idle limited", GrantFilter{IdleLimited: true}, []string{"gr_b"}},
 		{"nothing", GrantFilter{User: "carol"}, nil},
 	}
 	for _, tc := range tests {

@@ -31,6 +31,10 @@ type cached struct {
 	notBefore int64
 	notAfter  int64
 	state     GrantState
+	// limited and idle say whether the grant has a session limit and an
+	// idle timeout, which OpenSession and Activity act on.
+	limited bool
+	idle    bool
 }
 
 func cachedOf(g Grant) cached {
@@ -40,6 +44,8 @@ func cachedOf(g Grant) cached {
 		notBefore: g.NotBefore.UnixNano(),
 		notAfter:  g.NotAfter.UnixNano(),
 		state:     g.State,
+		limited:   g.MaxSessions > 0,
+		idle:      g.IdleTimeout > 0,
 	}
 }
 
@@ -90,6 +96,9 @@ type Table struct {
 	watchMu  sync.Mutex
 	watchers map[uint64]func(Change)
 	nextID   uint64
+
+	// activity is the last traffic of grants with an idle timeout.
+	activity activity
 }
 
 // NewTable returns a Table over store holding up to size cached grants, with

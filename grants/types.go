@@ -1,6 +1,9 @@
 package grants
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Role is what a user may do. An admin may do everything an approver may.
 type Role string
@@ -14,8 +17,10 @@ const (
 
 // User is a person known to jitgate.
 type User struct {
-	Name      string    `json:"name"`
-	Roles     []Role    `json:"roles"`
+	Name  string `json:"name"`
+	Roles []Role `json:"roles"`
+	// Groups are what policies name as group:NAME; sorted, each once.
+	Groups    []string  `json:"groups"`
 	Disabled  bool      `json:"disabled"`
 	CreatedAt time.Time `json:"created_at"`
 	// EnrolledAt is when the user first redeemed an enrolment token; zero
@@ -31,6 +36,11 @@ func (u User) Has(r Role) bool {
 		}
 	}
 	return false
+}
+
+// InGroup reports whether u is a member of group.
+func (u User) InGroup(group string) bool {
+	return slices.Contains(u.Groups, group)
 }
 
 // RequestState is where an access request stands.
@@ -69,6 +79,9 @@ type Request struct {
 	Resource string        `json:"resource"`
 	Duration time.Duration `json:"-"`
 	Reason   string        `json:"reason"`
+	// Ticket is the change or incident reference given with the request;
+	// empty when none was.
+	Ticket string `json:"ticket,omitempty"`
 	// CSR is the DER certificate request whose key the grant certificate
 	// will certify. The private key stays on the requester's machine.
 	CSR       []byte       `json:"-"`
@@ -79,6 +92,12 @@ type Request struct {
 	Decisions []Decision `json:"decisions"`
 	// GrantID names the grant an approval created; empty otherwise.
 	GrantID string `json:"grant_id,omitempty"`
+	// Rule names the auto-approval rule that approved the request, or is
+	// RuleAlways; empty when people approved it or it is not approved.
+	Rule string `json:"rule,omitempty"`
+	// Notes are the policy's reasons for what it decided when the request
+	// was made, one sentence each.
+	Notes []string `json:"notes"`
 }
 
 // GrantState is where a grant stands. Only an active grant lets traffic
@@ -108,6 +127,19 @@ type Grant struct {
 	EndedAt   time.Time `json:"ended_at,omitzero"`
 	EndedBy   string    `json:"ended_by,omitempty"`
 	EndReason string    `json:"end_reason,omitempty"`
+	// Rule names the auto-approval rule that approved the grant; empty
+	// when people approved it.
+	Rule string `json:"rule,omitempty"`
+	// MaxSessions is how many connections the grant allows in all; zero
+	// means no limit. Sessions counts those made so far.
+	MaxSessions int `json:"max_sessions,omitempty"`
+	Sessions    int `json:"sessions"`
+	// IdleTimeout ends the grant after no traffic for that long; zero
+	// means never.
+	IdleTimeout time.Duration `json:"-"`
+	// LastActive is the last traffic known to the store, for idle grants;
+	// zero until there was some.
+	LastActive time.Time `json:"last_active,omitzero"`
 	// Certificate is the DER grant certificate signed at approval.
 	Certificate []byte `json:"-"`
 }

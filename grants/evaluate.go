@@ -1,0 +1,181 @@
+package grants
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits of the free text a request carries, in characters.
+const (
+	maxReason = 1024
+	maxTicket = 128
+)
+
+// Outcome is what a policy decides of a new request.
+type Outcome string
+
+// The outcomes of Evaluate.
+const (
+	// OutcomeRefused: the request is not acceptable and is not stored.
+	OutcomeRefused Outcome = "refused"
+	// OutcomeApproved: a rule, or auto_approve always, approves it now.
+	OutcomeApproved Outcome = "approved"
+	// OutcomePending: it waits for approvers.
+	OutcomePending Outcome = "pending"
+)
+
+// Evaluation is a policy's decision on a new request and its reasons.
+type Evaluation struct {
+	Outcome Outcome
+	// Duration is how long the grant would last: what was asked for, or
+	// the policy's maximum when the policy caps.
+	Duration time.Duration
+	// Rule names what approved the request: a rule's name or RuleAlways;
+	// empty unless Outcome is OutcomeApproved.
+	Rule string
+	// Reasons say why, one sentence each, in the order they were found.
+	Reasons []string
+	// Err says why a refused request was refused: an *InputError for a
+	// bad duration, reason or ticket, ErrForbidden for a requester the
+	// policy does not allow. Nil unless Outcome is OutcomeRefused.
+	Err error
+}
+
+// Evaluate decides what policy p says of request n by requester at now.
+// It reads no store and no clock: the same arguments always give the same
+// Evaluation. n.Reason and n.Ticket are taken as given; trim them first.
+// The requester's role and state are checked here too, so that a refusal
+// never depends on who called.
+func Evaluate(p Policy, requester User, n NewRequest, now time.Time) Evaluation {
+	ev := Evaluation{Duration: n.Duration}
+	if !p.MayRequest(requester) {
+		return ev.refuse(fmt.Errorf("user %q may not request %s (requesters: %s): %w",
+			requester.Name, n.Resource, describe(p.Requesters, "every requester"),
+			ErrForbidden))
+	}
+
+	if err := ev.limitDuration(p, n.Resource); err != nil {
+		return ev.refuse(err)
+	}
+	if err := checkText(p, n); err != nil {
+		return ev.refuse(err)
+	}
+
+	if rule, ok := ev.autoApprove(p.AutoApprove, requester, n.Ticket, now); ok {
+		ev.Outcome, ev.Rule = OutcomeApproved, rule
+		return ev
+	}
+	ev.Outcome = OutcomePending
+	ev.note("%s", Progress{Need: p.Required(), From: p.Approvers})
+	return ev
+}
+
+func (ev Evaluation) refuse(err error) Evaluation {
+	ev.Outcome, ev.Err = OutcomeRefused, err
+	ev.note("refused: %v", err)
+	return ev
+}
+
+func (ev *Evaluation) note(format string, args ...any) {
+	ev.Reasons = append(ev.Reasons, fmt.Sprintf(format, args...))
+}
+
+// limitDuration refuses a duration that is not positive, and one over the
+// limit unless p caps it, in which case ev.Duration becomes the limit.
+func (ev *Evaluation) limitDuration(p Policy, resource string) error {
+	limit := p.Limit()
+	switch {
+	case ev.Duration <= 0:
+		return &InputError{Field: "duration", Problem: "must be more than zero"}
+	case ev.Duration <= limit:
+		return nil
+	case !p.Cap:
+		return &InputError{Field: "duration", Problem: fmt.Sprintf(
+			"%s is over the %s cap of resource %q", ev.Duration, limit, resource)}
+	}
+
+	ev.note("duration %s capped to the %s maximum", ev.Duration, limit)
+	ev.Duration = limit
+	return nil
+}
+
+// checkText checks the reason and the ticket of n against p.
+func checkText(p Policy, n NewRequest) error {
+	if n.Reason != "" || !p.ReasonOptional {
+		if err := checkReason(n.Reason); err != nil {
+			return err
+		}
+	}
+
+	switch {
+	case n.Ticket == "" && p.TicketPattern != nil:
+		return &InputError{Field: "ticket", Problem: fmt.Sprintf(
+			"required by resource %q, matching %s", n.Resource, p.TicketPattern)}
+	case n.Ticket == "":
+		return nil
+	case utf8.RuneCountInString(n.Ticket) > maxTicket ||
+		strings.ContainsFunc(n.Ticket, unicode.IsControl):
+		return &InputError{Field: "ticket", Problem: fmt.Sprintf(
+			"must be at most %d printable characters", maxTicket)}
+	case p.TicketPattern != nil && !fullMatch(p, n.Ticket):
+		return &InputError{Field: "ticket", Problem: fmt.Sprintf(
+			"%q does not match %s", n.Ticket, p.TicketPattern)}
+	}
+	return nil
+}
+
+// fullMatch reports whether the whole ticket matches p's pattern.
+func fullMatch(p Policy, ticket string) bool {
+	loc := p.TicketPattern.FindStringIndex(ticket)
+	return loc != nil && loc[0] == 0 && loc[1] == len(ticket)
+}
+
+func checkReason(reason string) error {
+	if reason == "" {
+		return &InputError{Field: "reason", Problem: "must not be empty"}
+	}
+	if utf8.RuneCountInString(reason) > maxReason {
+		return &InputError{Field: "reason",
+			Problem: fmt.Sprintf("longer than %d characters", maxReason)}
+	}
+	return nil
+}
+
+// autoApprove returns the name of what approves the request, if anything
+// does, and notes why each rule before it did not.
+func (ev *Evaluation) autoApprove(a AutoApprove, u User, ticket string,
+	now time.Time) (string, bool) {
+	if a.Always {
+		ev.note("approved: auto_approve is always")
+		return RuleAlways, true
+	}
+
+	for _, r := range a.Rules {
+		miss := r.miss(u, ev.Duration, ticket, now)
+		if miss == "" {
+			ev.note("approved by rule %s", r.Name)
+			return r.Name, true
+		}
+		ev.note("rule %s does not apply: %s", r.Name, miss)
+	}
+	return "", false
+}
+
+// miss returns the first condition of r that does not hold, in words, or
+// "" when they all hold.
+func (r Rule) miss(u User, d time.Duration, ticket string, now time.Time) string {
+	switch {
+	case len(r.Requesters) > 0 && !anyIncludes(r.Requesters, u):
+		return fmt.Sprintf("%s is not one of %s", u.Name, describe(r.Requesters, ""))
+	case r.MaxDuration > 0 && d > r.MaxDuration:
+		return fmt.Sprintf("duration %s is over %s", d, r.MaxDuration)
+	case r.Window != nil && !r.Window.Contains(now):
+		return fmt.Sprintf("%s is outside %s", r.Window.Describe(now), r.Window)
+	case r.Ticket && ticket == "":
+		return "no ticket was given"
+	}
+	return ""
+}

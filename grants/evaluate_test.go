@@ -1,0 +1,313 @@
+package grants
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The people of the policy tests.
+var (
+	alice = User{Name: "alice", Roles: []Role{RoleRequester}, Groups: []string{"dev"}}
+	olga  = User{Name: "olga", Roles: []Role{RoleRequester},
+		Groups: []string{"dev", "oncall"}}
+	bob    = User{Name: "bob", Roles: []Role{RoleApprover}, Groups: []string{"db-leads"}}
+	gone   = User{Name: "gone", Roles: []Role{RoleRequester}, Disabled: true}
+	carlos = User{Name: "carlos", Roles: []Role{RoleApprover}}
+)
+
+// Instants of the policy tests: a Monday inside office hours in Berlin
+// just after the change to summer time, which a fixed offset would put
+// before opening, and the Friday before at the same UTC time, which is
+// before opening.
+var (
+	mondayMorning = utc(2025, 3, 31, 6, 30)
+	fridayEarly   = utc(2025, 3, 28, 6, 30)
+	saturdayNoon  = utc(2025, 3, 29, 11, 0)
+)
+
+// oncallRule approves on-call engineers with a ticket, for an hour, in
+// Berlin office hours.
+func oncallRule(tb testing.TB) Rule {
+	return Rule{
+		Name:        "oncall-office-hours",
+		Requesters:  []Principal{"group:oncall"},
+		MaxDuration: time.Hour,
+		Window:      mustWindow(tb, "Mon-Fri 08:00-18:00 Europe/Berlin"),
+		Ticket:      true,
+	}
+}
+
+// ask is the request of the policy tests: user asks for db for d.
+func ask(u User, d time.Duration) NewRequest {
+	return NewRequest{User: u.Name, Resource: "db", Duration: d,
+		Reason: "fix the index", CSR: []byte(testCSR)}
+}
+
+func withTicket(n NewRequest, ticket string) NewRequest {
+	n.Ticket = ticket
+	return n
+}
+
+func withReason(n NewRequest, reason string) NewRequest {
+	n.Reason = reason
+	return n
+}
+
+func TestEvaluate(t *testing.T) {
+	incident := regexp.MustCompile(`INC-[0-9]+`)
+	rules := AutoApprove{Rules: []Rule{
+		oncallRule(t),
+		{Name: "dev-short", Requesters: []Principal{"group:dev"},
+			MaxDuration: 15 * time.Minute},
+	}}
+	leads := Policy{Approvals: 2, Approvers: []Principal{"group:db-leads", "carlos"}}
+
+	tests := []struct {
+		name     string
+		policy   Policy
+		who      User
+		req      NewRequest
+		at       time.Time
+		outcome  Outcome
+		duration time.Duration
+		rule     string
+		field    string // of the *InputError of a refusal
+		reason   string // one of the reasons contains it
+	}{
+		{name: "defaults: one approval", who: alice, req: ask(alice, time.Hour),
+			outcome: OutcomePending, reason: "needs 1 approval from any approver"},
+		{name: "requesters: group member", who: olga, req: ask(olga, time.Hour),
+			policy:  Policy{Requesters: []Principal{"group:oncall"}},
+			outcome: OutcomePending},
+		{name: "requesters: outsider", who: alice, req: ask(alice, time.Hour),
+			policy:  Policy{Requesters: []Principal{"group:oncall", "olga"}},
+			outcome: OutcomeRefused, reason: "requesters: group:oncall, olga"},
+		{name: "requesters: by name", who: alice, req: ask(alice, time.Hour),
+			policy:  Policy{Requesters: []Principal{"alice"}},
+			outcome: OutcomePending},
+		{name: "not a requester", who: bob, req: ask(bob, time.Hour),
+			outcome: OutcomeRefused, reason: "may not request"},
+		{name: "disabled", who: gone, req: ask(gone, time.Hour),
+			outcome: OutcomeRefused, reason: "may not request"},
+		{name: "zero duration", who: alice, req: ask(alice, 0),
+			outcome: OutcomeRefused, field: "duration"},
+		{name: "over the default maximum", who: alice, req: ask(alice, 9*time.Hour),
+			outcome: OutcomeRefused, field: "duration", reason: "8h0m0s cap"},
+		{name: "over max_duration", who: alice, req: ask(alice, 3*time.Hour),
+			policy:  Policy{MaxDuration: 2 * time.Hour},
+			outcome: OutcomeRefused, field: "duration", reason: "2h0m0s cap"},
+		{name: "cap shortens", who: alice, req: ask(alice, 3*time.Hour),
+			policy:  Policy{MaxDuration: 2 * time.Hour, Cap: true},
+			outcome: OutcomePending, duration: 2 * time.Hour, reason: "capped"},
+		{name: "reason required", who: alice, req: withReason(ask(alice, time.Hour), ""),
+			outcome: OutcomeRefused, field: "reason"},
+		{name: "reason optional", who: alice, req: withReason(ask(alice, time.Hour), ""),
+			policy: Policy{ReasonOptional: true}, outcome: OutcomePending},
+		{name: "optional reason still bounded", who: alice,
+			req:     withReason(ask(alice, time.Hour), strings.Repeat("x", maxReason+1)),
+			policy:  Policy{ReasonOptional: true},
+			outcome: OutcomeRefused, field: "reason"},
+		{name: "ticket required", who: alice, req: ask(alice, time.Hour),
+			policy:  Policy{TicketPattern: incident},
+			outcome: OutcomeRefused, field: "ticket", reason: "required"},
+		{name: "ticket matches", who: alice,
+			req:    withTicket(ask(alice, time.Hour), "INC-42"),
+			policy: Policy{TicketPattern: incident}, outcome: OutcomePending},
+		{name: "ticket must match whole", who: alice,
+			req:     withTicket(ask(alice, time.Hour), "INC-42x"),
+			policy:  Policy{TicketPattern: incident},
+			outcome: OutcomeRefused, field: "ticket", reason: "does not match"},
+		{name: "ticket must match from the start", who: alice,
+			req:     withTicket(ask(alice, time.Hour), "see INC-42"),
+			policy:  Policy{TicketPattern: incident},
+			outcome: OutcomeRefused, field: "ticket"},
+		{name: "free ticket without control characters", who: alice,
+			req:     withTicket(ask(alice, time.Hour), "INC\n42"),
+			outcome: OutcomeRefused, field: "ticket"},
+		{name: "free ticket bounded", who: alice,
+			req:     withTicket(ask(alice, time.Hour), strings.Repeat("t", maxTicket+1)),
+			outcome: OutcomeRefused, field: "ticket"},
+		{name: "always", who: alice, req: ask(alice, time.Hour),
+			policy:  Policy{AutoApprove: AutoApprove{Always: true}},
+			outcome: OutcomeApproved, rule: RuleAlways},
+		{name: "always with cap", who: alice, req: ask(alice, 3*time.Hour),
+			policy: Policy{MaxDuration: time.Hour, Cap: true,
+				AutoApprove: AutoApprove{Always: true}},
+			outcome: OutcomeApproved, rule: RuleAlways, duration: time.Hour},
+		{name: "always still refuses outsiders", who: alice, req: ask(alice, time.Hour),
+			policy: Policy{Requesters: []Principal{"olga"},
+				AutoApprove: AutoApprove{Always: true}},
+			outcome: OutcomeRefused},
+		{name: "rule: every condition holds", who: olga,
+			req:    withTicket(ask(olga, time.Hour), "INC-1"),
+			policy: Policy{AutoApprove: rules}, at: mondayMorning,
+			outcome: OutcomeApproved, rule: "oncall-office-hours"},
+		{name: "rule: window read in Berlin time across DST", who: olga,
+			req:    withTicket(ask(olga, time.Hour), "INC-1"),
+			policy: Policy{AutoApprove: rules}, at: fridayEarly,
+			outcome: OutcomePending, reason: "Fri 07:30 in Europe/Berlin is outside"},
+		{name: "rule: weekend", who: olga,
+			req:    withTicket(ask(olga, time.Hour), "INC-1"),
+			policy: Policy{AutoApprove: rules}, at: saturdayNoon,
+			outcome: OutcomePending, reason: "outside Mon-Fri 08:00-18:00"},
+		{name: "rule: too long", who: olga,
+			req:    withTicket(ask(olga, 2*time.Hour), "INC-1"),
+			policy: Policy{AutoApprove: rules}, at: mondayMorning,
+			outcome: OutcomePending, reason: "duration 2h0m0s is over 1h0m0s"},
+		{name: "rule: no ticket falls to the next rule", who: olga,
+			req:    ask(olga, 10*time.Minute),
+			policy: Policy{AutoApprove: rules}, at: mondayMorning,
+			outcome: OutcomeApproved, rule: "dev-short"},
+		{name: "rule: no ticket and too long for the next", who: olga,
+			req:    ask(olga, time.Hour),
+			policy: Policy{AutoApprove: rules}, at: mondayMorning,
+			outcome: OutcomePending, reason: "no ticket was given"},
+		{name: "rule: not in the group", who: alice,
+			req:    withTicket(ask(alice, time.Hour), "INC-1"),
+			policy: Policy{AutoApprove: rules}, at: mondayMorning,
+			outcome: OutcomePending, reason: "alice is not one of group:oncall"},
+		{name: "rule: cap first, then the rule's limit", who: olga,
+			req:    withTicket(ask(olga, 3*time.Hour), "INC-1"),
+			policy: Policy{MaxDuration: 2 * time.Hour, Cap: true, AutoApprove: rules},
+			at:     mondayMorning, outcome: OutcomePending, duration: 2 * time.Hour,
+			reason: "duration 2h0m0s is over 1h0m0s"},
+		{name: "rule missed: manual fallback names the approvers", who: olga,
+			req: ask(olga, 2*time.Hour),
+			policy: Policy{Approvals: leads.Approvals, Approvers: leads.Approvers,
+				AutoApprove: rules},
+			at: saturdayNoon, outcome: OutcomePending,
+			reason: "needs 2 approvals from group:db-leads, carlos"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			at := tc.at
+			if at.IsZero() {
+				at = mondayMorning
+			}
+			ev := Evaluate(tc.policy, tc.who, tc.req, at)
+
+			assert.Equal(t, tc.outcome, ev.Outcome, ev.Reasons)
+			assert.Equal(t, tc.rule, ev.Rule)
+			if tc.duration != 0 {
+				assert.Equal(t, tc.duration, ev.Duration)
+			} else if ev.Outcome != OutcomeRefused {
+				assert.Equal(t, tc.req.Duration, ev.Duration)
+			}
+			checkRefusal(t, ev, tc.field)
+			if tc.reason != "" {
+				assert.Contains(t, strings.Join(ev.Reasons, "\n"), tc.reason)
+			}
+		})
+	}
+}
+
+// checkRefusal asserts that ev carries an error exactly when it is a
+// refusal: an *InputError about field, or ErrForbidden when field is "".
+func checkRefusal(tb testing.TB, ev Evaluation, field string) {
+	tb.Helper()
+	if ev.Outcome != OutcomeRefused {
+		assert.NoError(tb, ev.Err)
+		return
+	}
+	require.Error(tb, ev.Err)
+	if field == "" {
+		assert.ErrorIs(tb, ev.Err, ErrForbidden)
+		return
+	}
+	requireInput(tb, ev.Err, field)
+}
+
+func TestEvaluateIsPure(t *testing.T) {
+	p := Policy{AutoApprove: AutoApprove{Rules: []Rule{oncallRule(t)}}}
+	n := withTicket(ask(olga, time.Hour), "INC-1")
+
+	first := Evaluate(p, olga, n, mondayMorning)
+	assert.Equal(t, first, Evaluate(p, olga, n, mondayMorning))
+	assert.Equal(t, OutcomePending, Evaluate(p, olga, n, fridayEarly).Outcome,
+		"only the clock argument changed")
+}
+
+func TestMayDecide(t *testing.T) {
+	r := Request{ID: "req_1", User: "alice", Resource: "db"}
+	leads := Policy{Approvers: []Principal{"group:db-leads"}}
+	admin := User{Name: "dave", Roles: []Role{RoleAdmin}}
+	both := User{Name: "alice", Roles: []Role{RoleRequester, RoleApprover},
+		Groups: []string{"db-leads"}}
+	disabled := bob
+	disabled.Disabled = true
+
+	tests := []struct {
+		name   string
+		policy Policy
+		who    User
+		want   string // "" when allowed
+	}{
+		{"any approver", Policy{}, carlos, ""},
+		{"admin counts as approver", Policy{}, admin, ""},
+		{"listed group", leads, bob, ""},
+		{"outside the list", leads, carlos, "not an approver of db"},
+		{"admin outside the list", leads, admin, "not an approver of db"},
+		{"listed by name", Policy{Approvers: []Principal{"carlos"}}, carlos, ""},
+		{"own request", leads, both, "own request"},
+		{"requester only", Policy{}, olga, "lacks the approver role"},
+		{"disabled", leads, disabled, "disabled"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.policy.MayDecide(tc.who, r)
+			if tc.want == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorIs(t, err, ErrForbidden)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+}
+
+func TestTally(t *testing.T) {
+	at := mondayMorning
+	approve := func(who string) Decision {
+		return Decision{Approver: who, Verdict: VerdictApprove, At: at}
+	}
+	leads := Policy{Approvals: 2, Approvers: []Principal{"group:db-leads"}}
+
+	tests := []struct {
+		name      string
+		policy    Policy
+		decisions []Decision
+		have      int
+		done      bool
+		text      string
+	}{
+		{"none yet", leads, nil, 0, false, "needs 2 approvals from group:db-leads"},
+		{"one", leads, []Decision{approve("bob")}, 1, false,
+			"needs 1 more approval from group:db-leads"},
+		{"same person twice counts once", leads,
+			[]Decision{approve("bob"), approve("bob")}, 1, false,
+			"needs 1 more approval from group:db-leads"},
+		{"requester never counts", leads,
+			[]Decision{approve("alice"), approve("bob")}, 1, false,
+			"needs 1 more approval from group:db-leads"},
+		{"denials do not count", leads, []Decision{{Approver: "bob",
+			Verdict: VerdictDeny, At: at}}, 0, false,
+			"needs 2 approvals from group:db-leads"},
+		{"enough", leads, []Decision{approve("bob"), approve("carlos")}, 2, true,
+			"has the approvals it needs"},
+		{"default policy", Policy{}, nil, 0, false, "needs 1 approval from any approver"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Request{User: "alice", Decisions: tc.decisions}
+			p := Tally(tc.policy, r)
+			assert.Equal(t, tc.have, p.Have)
+			assert.Equal(t, tc.done, p.Done())
+			assert.Equal(t, tc.text, p.String())
+		})
+	}
+}
