@@ -85,8 +85,8 @@ func (e *testEnv) newService(t testing.TB, dir string) *grants.Service {
 
 	resources := make([]grants.Resource, len(testResources))
 	for i, r := range testResources {
-		resources[i] = grants.Resource{Name: r.Name, Approvals: r.Approvals,
-			MaxDuration: r.MaxDuration}
+		resources[i] = grants.Resource{Name: r.Name, Policy: grants.Policy{
+			Approvals: r.Approvals, MaxDuration: r.MaxDuration}}
 	}
 	svc, err := grants.NewService(grants.Options{
 		Store:     store,
