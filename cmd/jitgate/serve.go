@@ -19,6 +19,7 @@ import (
 	"github.com/jitgate/jitgate/ca"
 	"github.com/jitgate/jitgate/config"
 	"github.com/jitgate/jitgate/grants"
+	"github.com/jitgate/jitgate/notify"
 	"github.com/jitgate/jitgate/proxy"
 )
 
@@ -80,6 +81,7 @@ type gateway struct {
 	adminTLS *tls.Config
 	handler  http.Handler
 	opsHTTP  http.Handler
+	notifier *notify.Notifier
 }
 
 // serve runs a gateway for cfg until ctx ends. When started is not nil it is
@@ -150,7 +152,8 @@ func (g *gateway) build(ctx context.Context, reg *prometheus.Registry) error {
 	}
 	g.adminTLS = admin.TLSConfig(g.core.authority, getCert)
 	g.opsHTTP = opsHandler(reg, g.ready)
-	return nil
+	g.notifier, err = newNotifier(ctx, g.cfg, g.core, g.log, reg)
+	return err
 }
 
 // listen opens every listener before any is served, so a taken port fails
@@ -181,6 +184,7 @@ func (g *gateway) run(ctx context.Context) error {
 	grp.Go(func() error { return serveHTTP(adminSrv.ServeTLS(g.admin, "", "")) })
 	grp.Go(func() error { return serveHTTP(opsSrv.Serve(g.ops)) })
 	grp.Go(func() error { g.core.service.Run(ctx, sweepInterval); return nil })
+	grp.Go(func() error { g.notifier.Run(ctx); return nil })
 	grp.Go(func() error {
 		<-ctx.Done()
 		g.log.Info("jitgate stopping")
