@@ -98,7 +98,7 @@ func (c *conn) closeReason(err error) string {
 
 // handle serves one accepted client: the handshake, then the proxying.
 func (s *Server) handle(ctx context.Context, l *listener, raw net.Conn) {
-	client := tls.Server(raw, l.tls)
+	client := tls.Server(pollable(raw), l.tls)
 	c, err := s.handshake(ctx, client, l)
 	if err != nil {
 		raw.Close()
@@ -178,6 +178,7 @@ func (s *Server) proxy(ctx context.Context, c *conn) (in, out int64, err error) 
 		c.cut(closeUpstreamError)
 		return 0, 0, fmt.Errorf("dial upstream: %w", err)
 	}
+	up = pollable(up)
 	if !c.attach(up) {
 		up.Close()
 		return 0, 0, nil

@@ -10,6 +10,24 @@ import (
 // spliceBufSize is the copy buffer of each direction, as io.Copy's.
 const spliceBufSize = 32 << 10
 
+// buffers holds the copy buffers of every splice. A direction takes one for
+// each read, so a connection with nothing to read holds none.
+var buffers = sync.Pool{New: func() any {
+	b := make([]byte, spliceBufSize)
+	return &b
+}}
+
+// errWouldBlock is what a pollConn's Read returns when nothing is waiting.
+// It is a temporary net.Error: crypto/tls keeps its state across one, as
+// across a read deadline, so a tls.Conn over a pollConn reads on after it.
+var errWouldBlock net.Error = wouldBlock{}
+
+type wouldBlock struct{}
+
+func (wouldBlock) Error() string   { return "read would block" }
+func (wouldBlock) Timeout() bool   { return false }
+func (wouldBlock) Temporary() bool { return true }
+
 // end names one of the two connections of a splice.
 type end int
 
@@ -45,12 +63,13 @@ func splice(a, b net.Conn) (ab, ba int64, err error) {
 		})
 	}
 
+	waitA, waitB := lazyReads(a), lazyReads(b)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		ab = pipe(b, a, endB, endA, fail)
+		ab = pipe(b, a, waitA, endB, endA, fail)
 	}()
-	ba = pipe(a, b, endA, endB, fail)
+	ba = pipe(a, b, waitB, endA, endB, fail)
 	<-done
 
 	if first != nil {
@@ -60,29 +79,36 @@ func splice(a, b net.Conn) (ab, ba int64, err error) {
 }
 
 // pipe copies src to dst until src reaches EOF, then closes the write side
-// of dst. A failure is reported to fail with the end it happened at. It
-// returns the bytes written to dst.
-func pipe(dst, src net.Conn, dstEnd, srcEnd end, fail func(end, error)) int64 {
-	buf := make([]byte, spliceBufSize)
+// of dst. A failure is reported to fail with the end it happened at. When
+// src's reads do not block, wait blocks until src has something to read;
+// nil means they block. It returns the bytes written to dst.
+func pipe(dst, src net.Conn, wait func() error, dstEnd, srcEnd end,
+	fail func(end, error)) int64 {
 	var n int64
 	for {
-		nr, rerr := src.Read(buf)
+		buf := buffers.Get().(*[]byte)
+		nr, rerr := src.Read(*buf)
 		if nr > 0 {
-			nw, werr := dst.Write(buf[:nr])
+			nw, werr := dst.Write((*buf)[:nr])
 			n += int64(nw)
 			if werr != nil {
+				buffers.Put(buf)
 				fail(dstEnd, werr)
 				return n
 			}
 		}
+		buffers.Put(buf)
 
-		if errors.Is(rerr, io.EOF) {
+		if errors.Is(rerr, errWouldBlock) {
+			rerr = wait()
+		}
+		switch {
+		case errors.Is(rerr, io.EOF):
 			if err := closeWrite(dst); err != nil {
 				fail(dstEnd, err)
 			}
 			return n
-		}
-		if rerr != nil {
+		case rerr != nil:
 			fail(srcEnd, rerr)
 			return n
 		}

@@ -1,0 +1,108 @@
+//go:build linux
+
+package proxy
+
+import (
+	"crypto/tls"
+	"io"
+	"net"
+	"os"
+	"syscall"
+)
+
+// pollConn is a TCP connection whose reads stop blocking once lazy is set:
+// a Read with nothing waiting returns errWouldBlock, and waitReadable blocks
+// until data, the end of the stream or an error is waiting. A splice over it
+// takes a copy buffer only while data flows, so an idle connection holds
+// none. Read, waitReadable and setting lazy belong to one goroutine; the
+// other methods are the TCP connection's.
+type pollConn struct {
+	*net.TCPConn
+	raw  syscall.RawConn
+	lazy bool
+}
+
+// pollable wraps c in a pollConn when it is a TCP connection, and returns it
+// as it is otherwise.
+func pollable(c net.Conn) net.Conn {
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return c
+	}
+	raw, err := tc.SyscallConn()
+	if err != nil {
+		return c
+	}
+	return &pollConn{TCPConn: tc, raw: raw}
+}
+
+// lazyReads switches the pollConn under c, if any, to reads that do not
+// block and returns its waitReadable; nil when c reads blocking.
+func lazyReads(c net.Conn) func() error {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	pc, ok := c.(*pollConn)
+	if !ok {
+		return nil
+	}
+	pc.lazy = true
+	return pc.waitReadable
+}
+
+// Read reads like the TCP connection's Read until lazy is set, and then
+// returns errWouldBlock instead of waiting.
+func (c *pollConn) Read(p []byte) (int, error) {
+	if !c.lazy || len(p) == 0 {
+		return c.TCPConn.Read(p)
+	}
+
+	var n int
+	var errno error
+	err := c.raw.Read(func(fd uintptr) bool {
+		n, errno = readNoEINTR(int(fd), p)
+		return true
+	})
+	switch {
+	case err != nil:
+		return 0, &net.OpError{Op: "read", Net: "tcp", Err: err}
+	case errno == syscall.EAGAIN:
+		return 0, errWouldBlock
+	case errno != nil:
+		return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", errno)}
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// readNoEINTR is read(2) on fd, retried when a signal interrupts it.
+func readNoEINTR(fd int, p []byte) (int, error) {
+	for {
+		n, err := syscall.Read(fd, p)
+		if err != syscall.EINTR {
+			return max(n, 0), err
+		}
+	}
+}
+
+// waitReadable blocks until a Read would not return errWouldBlock, or the
+// connection is closed or its deadline passes. A readiness event that came
+// before the call is not lost: the socket is peeked first.
+func (c *pollConn) waitReadable() error {
+	waited := false
+	err := c.raw.Read(func(fd uintptr) bool {
+		if waited {
+			return true
+		}
+		waited = true
+		var b [1]byte
+		_, _, errno := syscall.Recvfrom(int(fd), b[:],
+			syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return errno != syscall.EAGAIN
+	})
+	if err != nil {
+		return &net.OpError{Op: "read", Net: "tcp", Err: err}
+	}
+	return nil
+}

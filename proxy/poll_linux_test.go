@@ -1,0 +1,170 @@
+//go:build linux
+
+package proxy
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// tcpPair returns the two ends of a loopback TCP connection: the accepted
+// one wrapped by pollable, with lazy reads on, and the dialing one.
+func tcpPair(t testing.TB) (*pollConn, net.Conn) {
+	t.Helper()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+
+	dialed, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	accepted, err := ln.Accept()
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		dialed.Close()
+		accepted.Close()
+	})
+
+	pc, ok := pollable(accepted).(*pollConn)
+	require.True(t, ok, "a TCP connection is pollable")
+	require.NotNil(t, lazyReads(pc))
+	require.NoError(t, pc.SetDeadline(time.Now().Add(waitTime)))
+	return pc, dialed
+}
+
+func TestPollConnLazyReads(t *testing.T) {
+	cases := []struct {
+		name string
+		// peer acts on the dialing end after a Read found nothing waiting.
+		peer func(net.Conn)
+		// read is what a Read returns after waitReadable.
+		read error
+	}{
+		{"data after the wait began", func(c net.Conn) {
+			go func() {
+				time.Sleep(20 * time.Millisecond)
+				c.Write([]byte("late"))
+			}()
+		}, nil},
+		{"data before the wait began", func(c net.Conn) {
+			c.Write([]byte("early"))
+			time.Sleep(20 * time.Millisecond)
+		}, nil},
+		{"end of stream", func(c net.Conn) { c.Close() }, io.EOF},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			pc, peer := tcpPair(t)
+			buf := make([]byte, 64)
+			_, err := pc.Read(buf)
+			require.ErrorIs(t, err, errWouldBlock)
+
+			tc.peer(peer)
+			require.NoError(t, pc.waitReadable())
+			n, err := pc.Read(buf)
+			if tc.read != nil {
+				assert.ErrorIs(t, err, tc.read)
+				return
+			}
+			require.NoError(t, err)
+			assert.NotZero(t, n)
+		})
+	}
+}
+
+func TestPollConnWaitEnds(t *testing.T) {
+	cases := []struct {
+		name string
+		end  func(*pollConn)
+		want error
+	}{
+		{"deadline", func(pc *pollConn) {
+			pc.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		}, os.ErrDeadlineExceeded},
+		{"closed", func(pc *pollConn) {
+			time.AfterFunc(20*time.Millisecond, func() { pc.Close() })
+		}, net.ErrClosed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			pc, _ := tcpPair(t)
+			tc.end(pc)
+			err := pc.waitReadable()
+			assert.ErrorIs(t, err, tc.want)
+			_, err = pc.Read(make([]byte, 1))
+			assert.ErrorIs(t, err, tc.want)
+		})
+	}
+}
+
+// trickle writes to a connection a few bytes at a time with pauses, so
+// that TLS records reach the proxy cut at every point.
+type trickle struct {
+	net.Conn
+	writes int
+}
+
+func (c *trickle) Write(p []byte) (int, error) {
+	var n int
+	for len(p) > 0 {
+		c.writes++
+		size := min(len(p), 1+c.writes%7)
+		if c.writes%5 == 0 {
+			size = min(len(p), 3000)
+		}
+		if c.writes%50 == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		m, err := c.Conn.Write(p[:size])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		p = p[size:]
+	}
+	return n, nil
+}
+
+func TestSpliceCarriesRecordsCutAnywhere(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends 300 KB a few bytes at a time")
+	}
+	h := newHarness(t, echo, nil)
+	h.checker.set("g1", nil)
+	cert := h.pki.client(t, grantClaims("alice", "g1", "db"))
+
+	raw, err := net.DialTimeout("tcp", h.srv.Addr("db").String(), waitTime)
+	require.NoError(t, err)
+	c := tls.Client(&trickle{Conn: raw}, h.clientConfig("db"+testDomain, &cert, nil))
+	t.Cleanup(func() { c.Close() })
+	require.NoError(t, c.SetDeadline(time.Now().Add(waitTime)))
+
+	want := make([]byte, 300_000)
+	_, err = rand.Read(want)
+	require.NoError(t, err)
+	sent := make(chan error, 1)
+	go func() {
+		for chunk := range slices.Chunk(want, 777) {
+			if _, err := c.Write(chunk); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- c.CloseWrite()
+	}()
+
+	got, err := io.ReadAll(c)
+	require.NoError(t, errors.Join(err, <-sent))
+	assert.True(t, bytes.Equal(want, got), "got %d bytes back of %d", len(got), len(want))
+}

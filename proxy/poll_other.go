@@ -1,0 +1,12 @@
+//go:build !linux
+
+package proxy
+
+import "net"
+
+// pollable returns c: reads that do not block are implemented on Linux
+// only, and elsewhere a splice holds its buffers while idle.
+func pollable(c net.Conn) net.Conn { return c }
+
+// lazyReads returns nil: c reads blocking.
+func lazyReads(net.Conn) func() error { return nil }
