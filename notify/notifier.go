@@ -202,6 +202,10 @@ func startCursor(tx grants.Tx, name string, newest []grants.Event) (int64, error
 // Run delivers events to every webhook until ctx ends, then returns once
 // every loop has stopped. An attempt in flight when ctx ends is abandoned
 // and its event sent again by the next Run.
+//
+// TODO(fleet): replicas sharing a PostgreSQL store each run these loops
+// over the same cursors, so each event reaches a receiver once per replica;
+// one replica should hold a lease per webhook.
 func (n *Notifier) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, w := range n.workers {
