@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/jitgate/jitgate/grants"
 )
 
 // Defaults applied to keys the file leaves out.
@@ -22,9 +24,9 @@ const (
 	DefaultMetricsAddr = ":9100"
 	// DefaultTrustDomain names the CA's trust domain in user URIs.
 	DefaultTrustDomain = "jitgate.local"
-	// DefaultMaxDuration is the longest grant a resource allows unless it sets
-	// max_duration.
-	DefaultMaxDuration = 8 * time.Hour
+	// DefaultMaxDuration is the longest grant a resource allows unless its
+	// policy sets max_duration.
+	DefaultMaxDuration = grants.DefaultMaxDuration
 	// FileName is the name init gives the config file in its directory.
 	FileName = "jitgate.yaml"
 )
@@ -66,10 +68,9 @@ type Resource struct {
 	// Hostname routes the shared proxy listener by SNI and names the
 	// serving certificate; empty means the resource has no shared route.
 	Hostname string `yaml:"hostname,omitempty"`
-	// Approvals is how many distinct approvers a request needs; zero means 1.
-	Approvals int `yaml:"approvals,omitempty"`
-	// MaxDuration caps a grant's length; zero means DefaultMaxDuration.
-	MaxDuration Duration `yaml:"max_duration,omitempty"`
+	// Policy says who may request the resource and how requests are
+	// approved; absent means the defaults of grants.Policy.
+	Policy Policy `yaml:"policy,omitempty"`
 }
 
 // Duration is a time.Duration written as "30m" or "8h" in the file.
@@ -101,6 +102,11 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
 	c, err := Parse(b)
+	var fe *FileError
+	if errors.As(err, &fe) {
+		fe.File = path
+		return nil, fe
+	}
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
@@ -110,13 +116,20 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse decodes a config document strictly (unknown keys are errors), fills
-// in defaults and validates it. DataDir is left as written.
+// in defaults and validates it. DataDir is left as written. Problems in a
+// policy block are *FileError values that point at the key.
 func Parse(b []byte) (*Config, error) {
 	var c Config
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("parse: %w", err)
+	}
+	for i := range c.Resources {
+		r := &c.Resources[i]
+		if err := r.Policy.decode(r.key(i) + ".policy"); err != nil {
+			return nil, err
+		}
 	}
 	c.applyDefaults()
 	if err := c.Validate(); err != nil {

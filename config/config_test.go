@@ -22,8 +22,9 @@ resources:
   - name: db
     upstream: 127.0.0.1:5432
     listen: 127.0.0.1:15432
-    approvals: 2
-    max_duration: 30m
+    policy:
+      approvals: 2
+      max_duration: 30m
 `
 
 func TestLoadAppliesDefaultsAndResolvesDataDir(t *testing.T) {
@@ -39,9 +40,9 @@ func TestLoadAppliesDefaultsAndResolvesDataDir(t *testing.T) {
 	assert.Equal(t, DefaultAdminAddr, c.Listen.Admin)
 	assert.Equal(t, DefaultMetricsAddr, c.Listen.Metrics)
 	require.Len(t, c.Resources, 2)
-	assert.Equal(t, DefaultMaxDuration, c.Resources[0].Limit())
-	assert.Equal(t, 30*time.Minute, c.Resources[1].Limit())
-	assert.Equal(t, 2, c.Resources[1].Approvals)
+	assert.Equal(t, DefaultMaxDuration, c.Resources[0].Policy.Limit())
+	assert.Equal(t, 30*time.Minute, c.Resources[1].Policy.Limit())
+	assert.Equal(t, 2, c.Resources[1].Policy.Approvals)
 }
 
 func TestParseRefusesBadValues(t *testing.T) {
@@ -51,8 +52,10 @@ func TestParseRefusesBadValues(t *testing.T) {
 		{"unknown key", "trust_domian: x\n", "field trust_domian not found"},
 		{"bad trust domain", "trust_domain: Not A Domain\n", "trust_domain"},
 		{"bad listen", "listen: {admin: nowhere}\n", "listen.admin"},
-		{"bad duration", res("max_duration: soon"), `"soon" is not a duration`},
-		{"negative approvals", res("approvals: -1"), "resources[web].approvals"},
+		{"bad duration", res("policy: {max_duration: soon}"), `"soon" is not accepted`},
+		{"negative approvals", res("policy: {approvals: -1}"),
+			"resources[web].policy.approvals"},
+		{"approvals outside policy", res("approvals: 2"), "field approvals not found"},
 		{"no upstream port", "resources: [{name: web, upstream: h, hostname: w}]\n",
 			"resources[web].upstream"},
 		{"no route", "resources: [{name: web, upstream: 'h:1'}]\n",
@@ -61,7 +64,8 @@ func TestParseRefusesBadValues(t *testing.T) {
 			"resources[0].name"},
 		{"duplicate name", res("") + "  - {name: web, upstream: 'h:2', hostname: v}\n",
 			"a name no other resource has"},
-		{"too long", res("max_duration: 200h"), "resources[web].max_duration"},
+		{"too long", res("policy: {max_duration: 200h}"),
+			"resources[web].policy.max_duration"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,6 +101,7 @@ func TestServingNames(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(goodConfig))
 	f.Add([]byte("resources: [{name: a, upstream: 'h:1', listen: ':0'}]"))
+	f.Add([]byte(policyConfig))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := Parse(b)
 		if err == nil {

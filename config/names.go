@@ -1,17 +1,6 @@
 package config
 
-import (
-	"net"
-	"time"
-)
-
-// Limit returns the resource's longest grant, applying the default.
-func (r Resource) Limit() time.Duration {
-	if r.MaxDuration == 0 {
-		return DefaultMaxDuration
-	}
-	return time.Duration(r.MaxDuration)
-}
+import "net"
 
 // ServingNames lists every name jitgate's serving certificates cover:
 // localhost, 127.0.0.1, the configured server names, the resources'

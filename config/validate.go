@@ -6,7 +6,6 @@ import (
 	"net"
 	"regexp"
 	"strconv"
-	"time"
 )
 
 // ErrInvalid is returned, wrapped with the key and value, when a config value
@@ -92,14 +91,16 @@ func (r Resource) validate(key string) error {
 	if r.Hostname != "" && !domainPattern.MatchString(r.Hostname) {
 		return invalid(key+".hostname", r.Hostname, "a lower-case DNS name")
 	}
-	if r.Approvals < 0 || r.Approvals > 10 {
-		return invalid(key+".approvals", strconv.Itoa(r.Approvals), "a number from 0 to 10")
+	return r.Policy.check(key + ".policy")
+}
+
+// key names the resource in errors: by name when it has a valid one, by
+// index otherwise.
+func (r Resource) key(i int) string {
+	if namePattern.MatchString(r.Name) {
+		return fmt.Sprintf("resources[%s]", r.Name)
 	}
-	if r.MaxDuration < 0 || time.Duration(r.MaxDuration) > 7*24*time.Hour {
-		d := time.Duration(r.MaxDuration).String()
-		return invalid(key+".max_duration", d, "a duration from 1s to 168h")
-	}
-	return nil
+	return fmt.Sprintf("resources[%d]", i)
 }
 
 // checkAddr accepts host:port; a listen address may leave the host empty.
