@@ -73,9 +73,7 @@ func (c *core) Close() error { return c.store.Close() }
 func serviceResources(cfg *config.Config) []grants.Resource {
 	out := make([]grants.Resource, 0, len(cfg.Resources))
 	for _, r := range cfg.Resources {
-		out = append(out, grants.Resource{Name: r.Name, Policy: grants.Policy{
-			Approvals: r.Approvals, MaxDuration: r.Limit(),
-		}})
+		out = append(out, grants.Resource{Name: r.Name, Policy: r.Policy.Policy})
 	}
 	return out
 }

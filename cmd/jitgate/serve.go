@@ -234,7 +234,7 @@ func adminResources(cfg *config.Config) []admin.ResourceInfo {
 	out := make([]admin.ResourceInfo, 0, len(cfg.Resources))
 	for _, r := range cfg.Resources {
 		info := admin.ResourceInfo{
-			Name: r.Name, Approvals: max(r.Approvals, 1), MaxDuration: r.Limit(),
+			Name: r.Name, Approvals: r.Policy.Required(), MaxDuration: r.Policy.Limit(),
 		}
 		info.Address, info.ServerName = route(cfg, r)
 		out = append(out, info)
