@@ -249,6 +249,18 @@ func (s *Service) Deny(ctx context.Context, id, approver, comment string,
 	return r, nil
 }
 
+// MayDecide returns nil when u may approve or deny r under its resource's
+// current policy, as Approve and Deny judge it, r's state aside; an
+// ErrForbidden or ErrConflict error says why not.
+func (s *Service) MayDecide(u User, r Request) error {
+	res, ok := s.resource(r.Resource)
+	if !ok {
+		return fmt.Errorf("resource %q is no longer configured: %w",
+			r.Resource, ErrConflict)
+	}
+	return res.Policy.MayDecide(u, r)
+}
+
 // Progress returns how far the pending request r is from approval under
 // its resource's current policy; false when the resource is no longer
 // configured.
