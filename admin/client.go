@@ -124,24 +124,49 @@ func (c *Client) Whoami(ctx context.Context) (UserView, error) {
 	return u, err
 }
 
-// Resources lists the protected resources.
+// Resources lists the resources the caller may request, with their
+// policies.
 func (c *Client) Resources(ctx context.Context) ([]ResourceInfo, error) {
 	var list []ResourceInfo
 	err := c.do(ctx, http.MethodGet, "/v1/resources", nil, &list)
 	return list, err
 }
 
-// AddUser creates a user (admin) and returns it with its enrolment token.
-func (c *Client) AddUser(ctx context.Context, name string,
-	roles []string) (UserView, string, error) {
-	in := addUserBody{Name: name, Roles: make([]grants.Role, len(roles))}
-	for i, r := range roles {
-		in.Roles[i] = grants.Role(r)
-	}
+// AddUser creates a user (admin) in groups and returns it with its
+// enrolment token.
+func (c *Client) AddUser(ctx context.Context, name string, roles []string,
+	groups ...string) (UserView, string, error) {
+	in := addUserBody{Name: name, Roles: toRoles(roles), Groups: groups}
 
 	var out newUserBody
 	err := c.do(ctx, http.MethodPost, "/v1/users", in, &out)
 	return out.User, out.Token, err
+}
+
+// UpdateUser replaces a user's roles, groups or both (admin); a nil list
+// is left as it is, an empty one is emptied.
+func (c *Client) UpdateUser(ctx context.Context, name string,
+	roles, groups []string) (UserView, error) {
+	var in updateUserBody
+	if roles != nil {
+		r := toRoles(roles)
+		in.Roles = &r
+	}
+	if groups != nil {
+		in.Groups = &groups
+	}
+
+	var u UserView
+	err := c.do(ctx, http.MethodPatch, userPath(name, ""), in, &u)
+	return u, err
+}
+
+func toRoles(names []string) []grants.Role {
+	roles := make([]grants.Role, len(names))
+	for i, r := range names {
+		roles[i] = grants.Role(r)
+	}
+	return roles
 }
 
 // Users lists every user (admin).
@@ -165,15 +190,27 @@ func (c *Client) NewToken(ctx context.Context, name string) (string, error) {
 	return out.Token, err
 }
 
+// RequestOption adds to what CreateRequest sends.
+type RequestOption func(*createRequestBody)
+
+// WithTicket sends a change or incident reference with the request.
+func WithTicket(ticket string) RequestOption {
+	return func(b *createRequestBody) { b.Ticket = ticket }
+}
+
 // CreateRequest asks for access to resource for d; csrPEM is the request
-// for the grant certificate's key.
+// for the grant certificate's key. The answer may already be approved when
+// the resource's policy approves it automatically.
 func (c *Client) CreateRequest(ctx context.Context, resource string, d time.Duration,
-	reason string, csrPEM []byte) (RequestView, error) {
+	reason string, csrPEM []byte, opts ...RequestOption) (RequestView, error) {
 	in := createRequestBody{
 		Resource: resource,
 		Duration: formatDuration(d),
 		Reason:   reason,
 		CSR:      string(csrPEM),
+	}
+	for _, opt := range opts {
+		opt(&in)
 	}
 
 	var out RequestView
@@ -186,6 +223,14 @@ func (c *Client) CreateRequest(ctx context.Context, resource string, d time.Dura
 func (c *Client) Requests(ctx context.Context, all bool) ([]RequestView, error) {
 	var list []RequestView
 	err := c.do(ctx, http.MethodGet, "/v1/requests"+allQuery(all), nil, &list)
+	return list, err
+}
+
+// PendingRequests lists the pending requests the caller can act on: their
+// own, and those the policies let them decide.
+func (c *Client) PendingRequests(ctx context.Context) ([]RequestView, error) {
+	var list []RequestView
+	err := c.do(ctx, http.MethodGet, "/v1/requests?pending=true", nil, &list)
 	return list, err
 }
 

@@ -92,10 +92,21 @@ func (s *server) whoami(w http.ResponseWriter, r *http.Request, u grants.User) e
 	return writeJSON(w, http.StatusOK, userView(u))
 }
 
-// listResources answers GET /v1/resources.
+// listResources answers GET /v1/resources with the resources the caller
+// may request under the policies in force, ordered by name, each with its
+// policy.
 func (s *server) listResources(w http.ResponseWriter, _ *http.Request,
-	_ grants.User) error {
-	return writeJSON(w, http.StatusOK, s.resources)
+	u grants.User) error {
+	list := []ResourceInfo{}
+	for _, res := range s.svc.Resources() {
+		if !res.Policy.MayRequest(u) {
+			continue
+		}
+		info := s.resources[res.Name]
+		info.Name, info.Policy = res.Name, policyView(res.Policy)
+		list = append(list, info)
+	}
+	return writeJSON(w, http.StatusOK, list)
 }
 
 // parseCSR reads the PEM CSR of a request body; its errors name the field.

@@ -31,10 +31,16 @@ import (
 // testTrustDomain is the trust domain of every test CA.
 const testTrustDomain = "jitgate.test"
 
-// testResources are the resources every test server knows.
-var testResources = []ResourceInfo{
-	{Name: "db", Approvals: 1, MaxDuration: 4 * time.Hour},
-	{Name: "pair", Approvals: 2, MaxDuration: time.Hour},
+// testResources are the resources every test server knows: db needs one
+// approval, pair two.
+var testResources = []grants.Resource{
+	{Name: "db", Policy: grants.Policy{MaxDuration: 4 * time.Hour}},
+	{Name: "pair", Policy: grants.Policy{Approvals: 2, MaxDuration: time.Hour}},
+}
+
+// testRoutes say where db is reached; pair is not advertised.
+var testRoutes = []ResourceInfo{
+	{Name: "db", Address: "proxy.test:8443", ServerName: "db.proxy.test"},
 }
 
 // testEnv is a real admin API on a loopback socket, over a CA and a SQLite
@@ -64,7 +70,7 @@ func newEnv(t testing.TB) *testEnv {
 	h, err := NewHandler(Config{
 		Service:   e.svc,
 		Authority: authority,
-		Resources: testResources,
+		Resources: testRoutes,
 		Logger:    zap.New(core),
 	})
 	require.NoError(t, err)
@@ -83,16 +89,11 @@ func (e *testEnv) newService(t testing.TB, dir string) *grants.Service {
 	table, err := grants.NewTable(store, 64)
 	require.NoError(t, err)
 
-	resources := make([]grants.Resource, len(testResources))
-	for i, r := range testResources {
-		resources[i] = grants.Resource{Name: r.Name, Policy: grants.Policy{
-			Approvals: r.Approvals, MaxDuration: r.MaxDuration}}
-	}
 	svc, err := grants.NewService(grants.Options{
 		Store:     store,
 		Signer:    grantSigner{ca: e.ca},
 		Table:     table,
-		Resources: resources,
+		Resources: testResources,
 		Now:       e.now,
 	})
 	require.NoError(t, err)

@@ -32,31 +32,40 @@ func (s *server) createRequest(w http.ResponseWriter, r *http.Request, u grants.
 		Resource: b.Resource,
 		Duration: d,
 		Reason:   b.Reason,
+		Ticket:   b.Ticket,
 		CSR:      csr.Raw,
 	})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, requestView(req))
+	return writeJSON(w, http.StatusCreated, s.requestView(req))
 }
 
 // listRequests answers GET /v1/requests.
 //
 // Without all=true a caller sees their own requests that are pending or
-// were created within grants.DefaultPendingTTL, and, when they hold the
-// approver role, every pending request of other users, which they may
-// decide. With all=true a requester sees all their own requests and an
-// approver or admin sees every request. Each state=S parameter (or a
-// comma-separated list) keeps only requests in those states. The list is
-// ordered oldest first.
+// were created within grants.DefaultPendingTTL, and the pending requests
+// of other users that the policy lets them decide. pending=true keeps only
+// the pending ones, what they can act on, like state=pending. With
+// all=true a requester sees all their own requests and an approver or
+// admin sees every request. Each state=S parameter (or a comma-separated
+// list) keeps only requests in those states. The list is ordered oldest
+// first.
 func (s *server) listRequests(w http.ResponseWriter, r *http.Request, u grants.User) error {
 	all, err := boolQuery(r, "all")
+	if err != nil {
+		return err
+	}
+	pending, err := boolQuery(r, "pending")
 	if err != nil {
 		return err
 	}
 	states, err := requestStates(r)
 	if err != nil {
 		return err
+	}
+	if pending {
+		states = []grants.RequestState{grants.RequestPending}
 	}
 
 	var list []grants.Request
@@ -68,7 +77,7 @@ func (s *server) listRequests(w http.ResponseWriter, r *http.Request, u grants.U
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, views(list, requestView))
+	return writeJSON(w, http.StatusOK, views(list, s.requestView))
 }
 
 // allRequests returns u's own requests, or every request when u decides.
@@ -101,7 +110,7 @@ func (s *server) currentRequests(r *http.Request, u grants.User,
 			return nil, err
 		}
 		others := slices.DeleteFunc(pending, func(q grants.Request) bool {
-			return q.User == u.Name
+			return s.svc.MayDecide(u, q) != nil
 		})
 		list = append(list, others...)
 	}
@@ -129,7 +138,7 @@ func (s *server) getRequest(w http.ResponseWriter, r *http.Request, u grants.Use
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, requestView(req))
+	return writeJSON(w, http.StatusOK, s.requestView(req))
 }
 
 // visibleRequest returns the request named in the path if u may see it.
@@ -146,7 +155,8 @@ func (s *server) visibleRequest(r *http.Request, u grants.User) (grants.Request,
 	return req, nil
 }
 
-// approve answers POST /v1/requests/{id}/approve (approver).
+// approve answers POST /v1/requests/{id}/approve (approver); the policy
+// of the request's resource may narrow who.
 func (s *server) approve(w http.ResponseWriter, r *http.Request, u grants.User) error {
 	var b approveBody
 	if err := decode(w, r, &b); err != nil {
@@ -157,7 +167,7 @@ func (s *server) approve(w http.ResponseWriter, r *http.Request, u grants.User) 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, requestView(req))
+	return writeJSON(w, http.StatusOK, s.requestView(req))
 }
 
 // deny answers POST /v1/requests/{id}/deny (approver).
@@ -171,7 +181,7 @@ func (s *server) deny(w http.ResponseWriter, r *http.Request, u grants.User) err
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, requestView(req))
+	return writeJSON(w, http.StatusOK, s.requestView(req))
 }
 
 // cancel answers POST /v1/requests/{id}/cancel; the service lets only the
@@ -185,7 +195,7 @@ func (s *server) cancel(w http.ResponseWriter, r *http.Request, u grants.User) e
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, requestView(req))
+	return writeJSON(w, http.StatusOK, s.requestView(req))
 }
 
 // parseDuration reads the duration field of a request body.

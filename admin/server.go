@@ -19,7 +19,9 @@ type Config struct {
 	// Authority verifies client certificates and signs identity
 	// certificates; required.
 	Authority *ca.Authority
-	// Resources is what GET /v1/resources lists; nil lists none.
+	// Resources say where each resource is reached, by name; their Policy
+	// is ignored, GET /v1/resources shows the Service's. A resource of the
+	// Service not listed here is shown without an address.
 	Resources []ResourceInfo
 	// Logger receives one access log line per request; nil means none.
 	Logger *zap.Logger
@@ -31,7 +33,7 @@ type Config struct {
 type server struct {
 	svc       *grants.Service
 	ca        *ca.Authority
-	resources []ResourceInfo
+	resources map[string]ResourceInfo
 	log       *zap.Logger
 	now       func() time.Time
 	mux       *http.ServeMux
@@ -50,7 +52,7 @@ func NewHandler(c Config) (http.Handler, error) {
 	s := &server{
 		svc:       c.Service,
 		ca:        c.Authority,
-		resources: nonNil(c.Resources),
+		resources: make(map[string]ResourceInfo, len(c.Resources)),
 		log:       zap.NewNop(),
 		now:       time.Now,
 		mux:       http.NewServeMux(),
@@ -60,6 +62,9 @@ func NewHandler(c Config) (http.Handler, error) {
 	}
 	if c.Now != nil {
 		s.now = c.Now
+	}
+	for _, r := range c.Resources {
+		s.resources[r.Name] = r
 	}
 	s.routes()
 	return s, nil
@@ -77,6 +82,7 @@ func (s *server) routes() {
 
 	s.user("POST /v1/users", grants.RoleAdmin, s.addUser)
 	s.user("GET /v1/users", grants.RoleAdmin, s.listUsers)
+	s.user("PATCH /v1/users/{name}", grants.RoleAdmin, s.updateUser)
 	s.user("POST /v1/users/{name}/disable", grants.RoleAdmin, s.disableUser)
 	s.user("POST /v1/users/{name}/token", grants.RoleAdmin, s.newToken)
 

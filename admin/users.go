@@ -14,7 +14,8 @@ func (s *server) addUser(w http.ResponseWriter, r *http.Request, admin grants.Us
 		return err
 	}
 
-	token, err := s.svc.AddUser(r.Context(), admin.Name, b.Name, b.Roles)
+	token, err := s.svc.AddUser(r.Context(), admin.Name, b.Name, b.Roles,
+		b.Groups...)
 	if err != nil {
 		return err
 	}
@@ -33,6 +34,29 @@ func (s *server) listUsers(w http.ResponseWriter, r *http.Request, _ grants.User
 		return err
 	}
 	return writeJSON(w, http.StatusOK, views(users, userView))
+}
+
+// updateUser answers PATCH /v1/users/{name} (admin): the roles and groups
+// present in the body replace the user's.
+func (s *server) updateUser(w http.ResponseWriter, r *http.Request,
+	admin grants.User) error {
+	var b updateUserBody
+	if err := decode(w, r, &b); err != nil {
+		return err
+	}
+
+	var change grants.UserChange
+	if b.Roles != nil {
+		change.Roles = nonNil(*b.Roles)
+	}
+	if b.Groups != nil {
+		change.Groups = nonNil(*b.Groups)
+	}
+	u, err := s.svc.UpdateUser(r.Context(), admin.Name, r.PathValue("name"), change)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, userView(u))
 }
 
 // disableUser answers POST /v1/users/{name}/disable (admin). The user's

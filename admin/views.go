@@ -1,8 +1,6 @@
 package admin
 
 import (
-	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -13,7 +11,9 @@ import (
 type UserView struct {
 	Name string `json:"name"`
 	// Roles are "requester", "approver" and "admin".
-	Roles    []string `json:"roles"`
+	Roles []string `json:"roles"`
+	// Groups are what policies name as group:NAME; never null.
+	Groups   []string `json:"groups"`
 	Disabled bool     `json:"disabled"`
 	// CreatedAt is in UTC.
 	CreatedAt time.Time `json:"created_at"`
@@ -30,13 +30,26 @@ type RequestView struct {
 	// Duration is a Go duration string such as "30m" or "1h30m".
 	Duration string `json:"duration"`
 	Reason   string `json:"reason"`
+	// Ticket is the change or incident reference; left out when none.
+	Ticket string `json:"ticket,omitempty"`
 	// CreatedAt and DecidedAt are in UTC; DecidedAt is zero, and left out,
 	// while the request is pending.
-	CreatedAt time.Time         `json:"created_at"`
-	DecidedAt time.Time         `json:"decided_at,omitzero"`
+	CreatedAt time.Time `json:"created_at"`
+	DecidedAt time.Time `json:"decided_at,omitzero"`
+	// Decisions are every approval and denial, oldest first.
 	Decisions []grants.Decision `json:"decisions"`
 	// GrantID names the grant an approval created; empty otherwise.
 	GrantID string `json:"grant_id,omitempty"`
+	// Rule names the policy rule that approved the request automatically,
+	// or is "always"; left out when people decided.
+	Rule string `json:"rule,omitempty"`
+	// Notes are the policy's reasons for what it decided when the request
+	// was made; never null.
+	Notes []string `json:"notes"`
+	// Needs says what a pending request still needs under the current
+	// policy, such as "needs 1 more approval from group:db-leads"; left
+	// out once it is decided.
+	Needs string `json:"needs,omitempty"`
 }
 
 // GrantView is a grant as the admin API shows it, without its certificate.
@@ -54,63 +67,30 @@ type GrantView struct {
 	EndedAt   time.Time `json:"ended_at,omitzero"`
 	EndedBy   string    `json:"ended_by,omitempty"`
 	EndReason string    `json:"end_reason,omitempty"`
+	// Rule names the policy rule that approved the grant; left out when
+	// people approved it.
+	Rule string `json:"rule,omitempty"`
+	// MaxSessions is how many connections the grant allows in all and
+	// Sessions how many were made; MaxSessions is left out when unlimited.
+	MaxSessions int `json:"max_sessions,omitempty"`
+	Sessions    int `json:"sessions"`
+	// IdleTimeout is a duration string; left out when the grant has none.
+	IdleTimeout string `json:"idle_timeout,omitempty"`
 }
 
 // ResourceInfo describes a protected resource to callers of
-// GET /v1/resources. In JSON MaxDuration is a duration string.
+// GET /v1/resources: where to reach it and the policy it is requested
+// under.
 type ResourceInfo struct {
-	Name string
-	// Approvals is how many distinct approvers a request needs.
-	Approvals   int
-	MaxDuration time.Duration
+	Name string `json:"name"`
 	// Address is the host:port where clients reach the resource through
 	// the proxy; empty when the server does not advertise one.
-	Address string
+	Address string `json:"address,omitempty"`
 	// ServerName is the TLS server name to send to the proxy at Address;
 	// empty when there is no Address.
-	ServerName string
-}
-
-// resourceJSON is the wire form of ResourceInfo.
-type resourceJSON struct {
-	Name        string `json:"name"`
-	Approvals   int    `json:"approvals"`
-	MaxDuration string `json:"max_duration"`
-	Address     string `json:"address,omitempty"`
-	ServerName  string `json:"server_name,omitempty"`
-}
-
-// MarshalJSON writes r as {"name", "approvals", "max_duration", "address",
-// "server_name"}, leaving out the last two when empty.
-func (r ResourceInfo) MarshalJSON() ([]byte, error) {
-	return json.Marshal(resourceJSON{
-		Name:        r.Name,
-		Approvals:   r.Approvals,
-		MaxDuration: formatDuration(r.MaxDuration),
-		Address:     r.Address,
-		ServerName:  r.ServerName,
-	})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (r *ResourceInfo) UnmarshalJSON(b []byte) error {
-	var w resourceJSON
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-
-	d, err := time.ParseDuration(w.MaxDuration)
-	if err != nil {
-		return fmt.Errorf("resource %s: max_duration: %w", w.Name, err)
-	}
-	*r = ResourceInfo{
-		Name:        w.Name,
-		Approvals:   w.Approvals,
-		MaxDuration: d,
-		Address:     w.Address,
-		ServerName:  w.ServerName,
-	}
-	return nil
+	ServerName string `json:"server_name,omitempty"`
+	// Policy is filled in by the server from the policy in force.
+	Policy PolicyView `json:"policy"`
 }
 
 // userView returns the view of u.
@@ -118,6 +98,7 @@ func userView(u grants.User) UserView {
 	return UserView{
 		Name:       u.Name,
 		Roles:      roleNames(u.Roles),
+		Groups:     nonNil(u.Groups),
 		Disabled:   u.Disabled,
 		CreatedAt:  u.CreatedAt.UTC(),
 		EnrolledAt: u.EnrolledAt.UTC(),
@@ -147,27 +128,55 @@ func requestView(r grants.Request) RequestView {
 		Resource:  r.Resource,
 		Duration:  formatDuration(r.Duration),
 		Reason:    r.Reason,
+		Ticket:    r.Ticket,
 		CreatedAt: r.CreatedAt.UTC(),
 		DecidedAt: r.DecidedAt.UTC(),
 		Decisions: decisions,
 		GrantID:   r.GrantID,
+		Rule:      r.Rule,
+		Notes:     nonNil(r.Notes),
 	}
+}
+
+// requestView returns the view of r with what it still needs, when it is
+// pending, under the policy in force.
+func (s *server) requestView(r grants.Request) RequestView {
+	v := requestView(r)
+	if r.State != grants.RequestPending {
+		return v
+	}
+	if p, ok := s.svc.Progress(r); ok {
+		v.Needs = p.String()
+	}
+	return v
 }
 
 // grantView returns the view of g.
 func grantView(g grants.Grant) GrantView {
 	return GrantView{
-		ID:        g.ID,
-		RequestID: g.RequestID,
-		State:     g.State,
-		User:      g.User,
-		Resource:  g.Resource,
-		NotBefore: g.NotBefore.UTC(),
-		NotAfter:  g.NotAfter.UTC(),
-		EndedAt:   g.EndedAt.UTC(),
-		EndedBy:   g.EndedBy,
-		EndReason: g.EndReason,
+		ID:          g.ID,
+		RequestID:   g.RequestID,
+		State:       g.State,
+		User:        g.User,
+		Resource:    g.Resource,
+		NotBefore:   g.NotBefore.UTC(),
+		NotAfter:    g.NotAfter.UTC(),
+		EndedAt:     g.EndedAt.UTC(),
+		EndedBy:     g.EndedBy,
+		EndReason:   g.EndReason,
+		Rule:        g.Rule,
+		MaxSessions: g.MaxSessions,
+		Sessions:    g.Sessions,
+		IdleTimeout: optionalDuration(g.IdleTimeout),
 	}
+}
+
+// optionalDuration formats d, or returns "" for zero.
+func optionalDuration(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return formatDuration(d)
 }
 
 // views applies view to every element of list; an empty list stays a

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -32,6 +33,8 @@ func TestViewsGolden(t *testing.T) {
 		Decisions: []grants.Decision{{Approver: "bob", Verdict: grants.VerdictApprove,
 			Comment: "go ahead", At: decided}},
 		GrantID: "grt_01",
+		Ticket:  "INC-4711",
+		Notes:   []string{"needs 1 approval from group:db-leads"},
 	}
 	grant := grants.Grant{
 		ID:          "grt_01",
@@ -45,7 +48,13 @@ func TestViewsGolden(t *testing.T) {
 		EndedBy:     "root",
 		EndReason:   "incident",
 		Certificate: []byte("never shown"),
+		MaxSessions: 1,
+		Sessions:    1,
+		IdleTimeout: 15 * time.Minute,
 	}
+	auto := req
+	auto.ID, auto.Decisions, auto.Rule = "req_03", nil, "oncall-office-hours"
+	auto.Notes = []string{"approved by rule oncall-office-hours"}
 	pending := grants.Request{ID: "req_02", User: "carol", Resource: "db",
 		Duration: 2 * time.Hour, Reason: "deploy", State: grants.RequestPending,
 		CreatedAt: created}
@@ -55,11 +64,14 @@ func TestViewsGolden(t *testing.T) {
 		view any
 	}{
 		{"request_view.json", requestView(req)},
+		{"request_view_auto.json", requestView(auto)},
 		{"request_view_pending.json", requestView(pending)},
 		{"grant_view.json", grantView(grant)},
-		{"resource_info.json", ResourceInfo{Name: "db", Approvals: 2,
-			MaxDuration: 4 * time.Hour, Address: "proxy.example:8443",
-			ServerName: "db.proxy.example"}},
+		{"resource_info.json", ResourceInfo{Name: "db", Address: "proxy.example:8443",
+			ServerName: "db.proxy.example", Policy: policyView(goldenPolicy(t))}},
+		{"policy_view_defaults.json", policyView(grants.Policy{})},
+		{"policy_view_always.json", policyView(grants.Policy{
+			AutoApprove: grants.AutoApprove{Always: true}, MaxSessions: 1})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -106,34 +118,25 @@ func TestFormatDuration(t *testing.T) {
 	}
 }
 
-func TestResourceInfoJSON(t *testing.T) {
-	tests := []struct {
-		name string
-		in   ResourceInfo
-		want string
-	}{
-		{"not advertised", ResourceInfo{Name: "db", Approvals: 2,
-			MaxDuration: 90 * time.Minute},
-			`{"name": "db", "approvals": 2, "max_duration": "1h30m"}`},
-		{"advertised", ResourceInfo{Name: "db", Approvals: 1, MaxDuration: time.Hour,
-			Address: "localhost:5432", ServerName: "localhost"},
-			`{"name": "db", "approvals": 1, "max_duration": "1h",
-			  "address": "localhost:5432", "server_name": "localhost"}`},
+// goldenPolicy has every setting of a policy.
+func goldenPolicy(tb testing.TB) grants.Policy {
+	tb.Helper()
+	w, err := grants.ParseWindow("Mon-Fri 08:00-18:00 Europe/Berlin")
+	require.NoError(tb, err)
+	return grants.Policy{
+		Requesters:     []grants.Principal{"group:dev"},
+		MaxDuration:    4 * time.Hour,
+		Cap:            true,
+		ReasonOptional: true,
+		TicketPattern:  regexp.MustCompile(`INC-[0-9]+`),
+		Approvals:      2,
+		Approvers:      []grants.Principal{"group:db-leads", "carlos"},
+		AutoApprove: grants.AutoApprove{Rules: []grants.Rule{{
+			Name: "oncall-office-hours", Requesters: []grants.Principal{"group:oncall"},
+			MaxDuration: time.Hour, Window: &w, Ticket: true,
+		}}},
+		PendingTTL:  2 * time.Hour,
+		MaxSessions: 3,
+		IdleTimeout: 15 * time.Minute,
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			b, err := json.Marshal(tt.in)
-			require.NoError(t, err)
-			assert.JSONEq(t, tt.want, string(b))
-
-			var out ResourceInfo
-			require.NoError(t, json.Unmarshal(b, &out))
-			assert.Equal(t, tt.in, out)
-		})
-	}
-
-	var out ResourceInfo
-
-	err := json.Unmarshal([]byte(`{"name": "db", "max_duration": "long"}`), &out)
-	assert.ErrorContains(t, err, "max_duration")
 }

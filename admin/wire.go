@@ -12,13 +12,20 @@ type (
 		CSR string `json:"csr"`
 	}
 	addUserBody struct {
-		Name  string        `json:"name"`
-		Roles []grants.Role `json:"roles"`
+		Name   string        `json:"name"`
+		Roles  []grants.Role `json:"roles"`
+		Groups []string      `json:"groups,omitempty"`
+	}
+	// updateUserBody changes the fields that are present.
+	updateUserBody struct {
+		Roles  *[]grants.Role `json:"roles,omitempty"`
+		Groups *[]string      `json:"groups,omitempty"`
 	}
 	createRequestBody struct {
 		Resource string `json:"resource"`
 		Duration string `json:"duration"`
 		Reason   string `json:"reason"`
+		Ticket   string `json:"ticket,omitempty"`
 		CSR      string `json:"csr"`
 	}
 	approveBody struct {
