@@ -218,37 +218,3 @@ func tunnelTLS(p *profile, grantID, serverName string) (*tls.Config, error) {
 		MinVersion:   tls.VersionTLS12,
 	}, nil
 }
-
-func newResourcesCommand() *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:   "resources",
-		Short: "List the resources you can request",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			c, err := adminClient(cmd)
-			if err != nil {
-				return err
-			}
-			list, err := c.Resources(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if format == formatJSON {
-				return printJSON(cmd.OutOrStdout(), list)
-			}
-			rows := make([][]string, 0, len(list))
-			for _, r := range list {
-				rows = append(rows, []string{r.Name, r.Address, r.ServerName,
-					fmt.Sprint(r.Approvals), r.MaxDuration.String()})
-			}
-			header := []string{"NAME", "ADDRESS", "SERVER NAME", "APPROVALS", "MAX"}
-			return printTable(cmd.OutOrStdout(), header, rows)
-		},
-	}
-	addOutputFlag(cmd, &format)
-	return cmd
-}

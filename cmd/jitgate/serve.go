@@ -228,14 +228,12 @@ func proxyResources(cfg *config.Config) []proxy.Resource {
 	return out
 }
 
-// adminResources describes each resource to clients, with the address and
-// server name jitgate connect dials.
+// adminResources says where clients reach each resource: the address and
+// server name jitgate connect dials. The admin API adds the policies.
 func adminResources(cfg *config.Config) []admin.ResourceInfo {
 	out := make([]admin.ResourceInfo, 0, len(cfg.Resources))
 	for _, r := range cfg.Resources {
-		info := admin.ResourceInfo{
-			Name: r.Name, Approvals: r.Policy.Required(), MaxDuration: r.Policy.Limit(),
-		}
+		info := admin.ResourceInfo{Name: r.Name}
 		info.Address, info.ServerName = route(cfg, r)
 		out = append(out, info)
 	}
