@@ -48,6 +48,9 @@ type Config struct {
 	Resources   []Resource `yaml:"resources"`
 	// Webhooks receive audit events; none means no notifications.
 	Webhooks []Webhook `yaml:"webhooks,omitempty"`
+	// Path is the file Load read, for reloading it; empty when the Config
+	// was built in code.
+	Path string `yaml:"-"`
 }
 
 // Listen holds the process's listen addresses; empty ones take the defaults.
@@ -111,6 +114,7 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	c.DataDir = resolve(filepath.Dir(path), c.DataDir)
+	c.Path = path
 	c.resolveSecretFiles(filepath.Dir(path))
 	return c, nil
 }
