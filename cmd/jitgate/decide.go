@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -10,7 +11,7 @@ import (
 )
 
 func newRequestsCommand() *cobra.Command {
-	var all bool
+	var all, pending bool
 	var format string
 	cmd := &cobra.Command{
 		Use:   "requests",
@@ -20,11 +21,20 @@ func newRequestsCommand() *cobra.Command {
 			if err := checkFormat(format); err != nil {
 				return err
 			}
+			if all && pending {
+				return errors.New("--all and --pending do not go together")
+			}
 			c, err := adminClient(cmd)
 			if err != nil {
 				return err
 			}
-			reqs, err := c.Requests(cmd.Context(), all)
+			list := c.Requests
+			if pending {
+				list = func(ctx context.Context, _ bool) ([]admin.RequestView, error) {
+					return c.PendingRequests(ctx)
+				}
+			}
+			reqs, err := list(cmd.Context(), all)
 			if err != nil {
 				return err
 			}
@@ -32,7 +42,10 @@ func newRequestsCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "include decided and ended requests")
+	cmd.Flags().BoolVar(&pending, "pending", false,
+		"only pending requests you can act on: yours, and those you may decide")
 	addOutputFlag(cmd, &format)
+	cmd.AddCommand(newRequestShowCommand())
 	return cmd
 }
 
@@ -43,9 +56,10 @@ func printRequests(cmd *cobra.Command, format string, reqs []admin.RequestView) 
 	rows := make([][]string, 0, len(reqs))
 	for _, r := range reqs {
 		rows = append(rows, []string{r.ID, string(r.State), r.User, r.Resource, r.Duration,
-			stamp(r.CreatedAt), r.Reason})
+			stamp(r.CreatedAt), r.Reason, orDash(r.Needs)})
 	}
-	header := []string{"ID", "STATE", "USER", "RESOURCE", "FOR", "CREATED", "REASON"}
+	header := []string{"ID", "STATE", "USER", "RESOURCE", "FOR", "CREATED", "REASON",
+		"NEEDS"}
 	return printTable(cmd.OutOrStdout(), header, rows)
 }
 
@@ -74,7 +88,8 @@ func newDecisionCommand(use, short string, run decision) *cobra.Command {
 
 func newApproveCommand() *cobra.Command {
 	var comment string
-	cmd := newDecisionCommand("approve REQUEST_ID", "Approve a pending request",
+	cmd := newDecisionCommand("approve REQUEST_ID [--comment TEXT]",
+		"Approve a pending request",
 		func(ctx context.Context, c *admin.Client, id string) (admin.RequestView, error) {
 			return c.Approve(ctx, id, comment)
 		})
@@ -83,12 +98,17 @@ func newApproveCommand() *cobra.Command {
 }
 
 func newDenyCommand() *cobra.Command {
-	var reason string
-	cmd := newDecisionCommand("deny REQUEST_ID --reason TEXT", "Deny a pending request",
+	var comment string
+	cmd := newDecisionCommand("deny REQUEST_ID --comment TEXT",
+		"Deny a pending request; it ends at once, whatever approvals it had",
 		func(ctx context.Context, c *admin.Client, id string) (admin.RequestView, error) {
-			return c.Deny(ctx, id, reason)
+			return c.Deny(ctx, id, comment)
 		})
-	cmd.Flags().StringVar(&reason, "reason", "", "why the request is denied (required)")
+	f := cmd.Flags()
+	f.StringVar(&comment, "comment", "", "why the request is denied (required)")
+	// --reason is the flag's earlier name.
+	f.StringVar(&comment, "reason", "", "same as --comment")
+	f.MarkHidden("reason")
 	return cmd
 }
 

@@ -61,6 +61,7 @@ func newRootCommand() *cobra.Command {
 		newRequestsCommand(), newApproveCommand(), newDenyCommand(), newCancelCommand(),
 		newGrantsCommand(), newRevokeCommand(), newReleaseCommand(),
 		newConnectCommand(), newAuditCommand(), newResourcesCommand(),
+		newConfigCommand(),
 	)
 	return root
 }

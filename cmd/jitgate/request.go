@@ -15,12 +15,15 @@ import (
 // pollInterval is how often request --wait asks whether a decision was made.
 const pollInterval = time.Second
 
-const requestHelp = `Ask for access to RESOURCE for a duration, with a reason. A fresh key pair
-is made on this machine for this request alone and only its certificate request
-is sent. With --wait, block until the request is decided; on approval the grant
-certificate, its key and the CA bundle are written under
-$JITGATE_HOME/grants/GRANT_ID/. Without --wait, fetch them later with
-jitgate cert REQUEST_ID.`
+const requestHelp = `Ask for access to RESOURCE for a duration, with a reason and, when the
+resource's policy asks for one, a ticket reference. A fresh key pair is made on
+this machine for this request alone and only its certificate request is sent.
+The policy may approve the request at once (jitgate resources shows its rules).
+With --wait, block until the request is decided, showing who approved and what
+it still needs; on approval the grant certificate, its key and the CA bundle are
+written under $JITGATE_HOME/grants/GRANT_ID/ and the exit status is 0. A denied,
+expired or cancelled request exits with status 2 and says why. Without --wait,
+fetch the certificate later with jitgate cert REQUEST_ID.`
 
 // requestResult is what request -o json prints: the request, and once it is
 // approved, its grant and the files written for it.
@@ -41,6 +44,7 @@ func newRequestCommand() *cobra.Command {
 	var (
 		duration time.Duration
 		reason   string
+		ticket   string
 		wait     bool
 		format   string
 	)
@@ -53,19 +57,29 @@ func newRequestCommand() *cobra.Command {
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			return runRequest(cmd, args[0], duration, reason, wait, format)
+			a := ask{resource: args[0], duration: duration, reason: reason,
+				ticket: ticket}
+			return runRequest(cmd, a, wait, format)
 		},
 	}
 	f := cmd.Flags()
 	f.DurationVar(&duration, "for", 30*time.Minute, "how long the access should last")
-	f.StringVar(&reason, "reason", "", "why the access is needed (required)")
+	f.StringVar(&reason, "reason", "", "why the access is needed")
+	f.StringVar(&ticket, "ticket", "", "change or incident reference, such as INC-4711")
 	f.BoolVar(&wait, "wait", false, "wait for the decision and fetch the grant certificate")
 	addOutputFlag(cmd, &format)
 	return cmd
 }
 
-func runRequest(cmd *cobra.Command, resource string, d time.Duration, reason string,
-	wait bool, format string) error {
+// ask is what a requester asks for.
+type ask struct {
+	resource string
+	duration time.Duration
+	reason   string
+	ticket   string
+}
+
+func runRequest(cmd *cobra.Command, a ask, wait bool, format string) error {
 	p, err := loadProfile()
 	if err != nil {
 		return err
@@ -83,7 +97,8 @@ func runRequest(cmd *cobra.Command, resource string, d time.Duration, reason str
 		return err
 	}
 
-	req, err := c.CreateRequest(cmd.Context(), resource, d, reason, csr)
+	req, err := c.CreateRequest(cmd.Context(), a.resource, a.duration, a.reason, csr,
+		admin.WithTicket(a.ticket))
 	if err != nil {
 		return err
 	}
@@ -91,6 +106,9 @@ func runRequest(cmd *cobra.Command, resource string, d time.Duration, reason str
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "request %s for %s is %s\n", req.ID, req.Resource, req.State)
+	for _, note := range req.Notes {
+		fmt.Fprintf(os.Stderr, "  %s\n", note)
+	}
 	if !wait {
 		return printRequest(cmd, format, requestResult{RequestView: req})
 	}
@@ -103,7 +121,7 @@ func runRequest(cmd *cobra.Command, resource string, d time.Duration, reason str
 		return perr
 	}
 	if result.State != grants.RequestApproved {
-		return &exitError{code: 2, err: fmt.Errorf("request %s was %s", req.ID, result.State)}
+		return &exitError{code: 2, err: errors.New(outcome(result.RequestView))}
 	}
 	return nil
 }
@@ -115,18 +133,23 @@ func awaitDecision(cmd *cobra.Command, p *profile, c *admin.Client,
 	ctx := cmd.Context()
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
+	progress := newProgressPrinter(os.Stderr)
 	for req.State == grants.RequestPending {
+		progress.show(req)
 		select {
 		case <-ctx.Done():
+			progress.done()
 			return requestResult{}, fmt.Errorf("stopped waiting for %s: %w", req.ID, ctx.Err())
 		case <-tick.C:
 		}
 		var err error
 		if req, err = c.Request(ctx, req.ID); err != nil {
+			progress.done()
 			return requestResult{}, err
 		}
 	}
-	fmt.Fprintf(os.Stderr, "request %s was %s\n", req.ID, req.State)
+	progress.show(req)
+	progress.done()
 	if req.State != grants.RequestApproved {
 		// A key whose request can never be approved has no use.
 		return requestResult{RequestView: req}, os.RemoveAll(p.path(requestsDir, req.ID))

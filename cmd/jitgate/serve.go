@@ -185,6 +185,7 @@ func (g *gateway) run(ctx context.Context) error {
 	grp.Go(func() error { return serveHTTP(opsSrv.Serve(g.ops)) })
 	grp.Go(func() error { g.core.service.Run(ctx, sweepInterval); return nil })
 	grp.Go(func() error { g.notifier.Run(ctx); return nil })
+	grp.Go(func() error { g.watchReloads(ctx); return nil })
 	grp.Go(func() error {
 		<-ctx.Done()
 		g.log.Info("jitgate stopping")

@@ -15,15 +15,15 @@ func newUsersCommand() *cobra.Command {
 		Use:   "users",
 		Short: "Manage users (admin)",
 	}
-	cmd.AddCommand(newUsersAddCommand(), newUsersListCommand(),
+	cmd.AddCommand(newUsersAddCommand(), newUsersUpdateCommand(), newUsersListCommand(),
 		newUsersDisableCommand(), newUsersTokenCommand())
 	return cmd
 }
 
 func newUsersAddCommand() *cobra.Command {
-	var roles string
+	var roles, groups string
 	cmd := &cobra.Command{
-		Use:   "add NAME --roles requester[,approver,admin]",
+		Use:   "add NAME --roles requester[,approver,admin] [--groups a,b]",
 		Short: "Add a user and print a one-time enrolment token on standard output",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -31,7 +31,8 @@ func newUsersAddCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			u, token, err := c.AddUser(cmd.Context(), args[0], splitList(roles))
+			u, token, err := c.AddUser(cmd.Context(), args[0], splitList(roles),
+				splitList(groups)...)
 			if err != nil {
 				return err
 			}
@@ -42,7 +43,52 @@ func newUsersAddCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&roles, "roles", "requester", "comma-separated roles: requester, approver, admin")
+	cmd.Flags().StringVar(&groups, "groups", "", "comma-separated groups, which policies name as group:NAME")
 	return cmd
+}
+
+const usersUpdateHelp = `Replace a user's roles, groups or both. A flag left out leaves that
+list as it is; --groups "" empties the groups. Policies see the change at the
+user's next request or decision; grants already active keep running.`
+
+func newUsersUpdateCommand() *cobra.Command {
+	var roles, groups string
+	cmd := &cobra.Command{
+		Use:   "update NAME [--roles requester,approver] [--groups a,b]",
+		Short: "Change a user's roles or groups",
+		Long:  usersUpdateHelp,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			newRoles := changedList(cmd, "roles", roles)
+			newGroups := changedList(cmd, "groups", groups)
+			if newRoles == nil && newGroups == nil {
+				return fmt.Errorf("give --roles, --groups or both")
+			}
+			c, err := adminClient(cmd)
+			if err != nil {
+				return err
+			}
+			u, err := c.UpdateUser(cmd.Context(), args[0], newRoles, newGroups)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "updated %s: roles %s, groups %s\n", u.Name,
+				strings.Join(u.Roles, ","), orDash(strings.Join(u.Groups, ",")))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&roles, "roles", "", "comma-separated roles: requester, approver, admin")
+	cmd.Flags().StringVar(&groups, "groups", "", "comma-separated groups; \"\" for none")
+	return cmd
+}
+
+// changedList returns the list a flag was given, empty but not nil when
+// it was given empty, and nil when it was left out.
+func changedList(cmd *cobra.Command, flag, value string) []string {
+	if !cmd.Flags().Changed(flag) {
+		return nil
+	}
+	return append([]string{}, splitList(value)...)
 }
 
 func newUsersTokenCommand() *cobra.Command {
@@ -117,9 +163,11 @@ func printUsers(cmd *cobra.Command, format string, users []admin.UserView) error
 	rows := make([][]string, 0, len(users))
 	for _, u := range users {
 		rows = append(rows, []string{u.Name, strings.Join(u.Roles, ","),
-			strconv.FormatBool(u.Disabled), stamp(u.EnrolledAt)})
+			orDash(strings.Join(u.Groups, ",")), strconv.FormatBool(u.Disabled),
+			stamp(u.EnrolledAt)})
 	}
-	return printTable(cmd.OutOrStdout(), []string{"NAME", "ROLES", "DISABLED", "ENROLLED"}, rows)
+	header := []string{"NAME", "ROLES", "GROUPS", "DISABLED", "ENROLLED"}
+	return printTable(cmd.OutOrStdout(), header, rows)
 }
 
 func splitList(s string) []string {

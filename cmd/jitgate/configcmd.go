@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jitgate/jitgate/admin"
+	"github.com/jitgate/jitgate/config"
+)
+
+// keyConfig is the log key of a config file's path.
+const keyConfig = "config"
+
+const configCheckHelp = `Read FILE as jitgate serve would and report the first problem, with its
+line and column, such as:
+
+  jitgate.yaml:14:7: resources[db].policy.approvals: 3 approvals can never be given
+
+It checks every policy: keys, durations, user and group names, ticket
+patterns, time windows and their time zones, approvals the listed approvers
+cannot give, and automatic approval rules that no request can reach. Run it
+before sending a running jitgate SIGHUP, which reloads the policies from the
+same file and keeps the running ones when the file is refused.`
+
+func newConfigCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Check a config file",
+	}
+	cmd.AddCommand(newConfigCheckCommand())
+	return cmd
+}
+
+func newConfigCheckCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check FILE",
+		Short: "Check a config file and its policies without serving it",
+		Long:  configCheckHelp,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok, %d resources\n",
+				args[0], len(cfg.Resources))
+			for _, r := range cfg.Resources {
+				fmt.Fprintf(cmd.OutOrStdout(), "  %s: approval %s\n", r.Name,
+					approvalText(admin.PolicyViewOf(r.Policy.Policy)))
+			}
+			return nil
+		},
+	}
+}
