@@ -103,7 +103,7 @@ func (s *server) listResources(w http.ResponseWriter, _ *http.Request,
 			continue
 		}
 		info := s.resources[res.Name]
-		info.Name, info.Policy = res.Name, policyView(res.Policy)
+		info.Name, info.Policy = res.Name, PolicyViewOf(res.Policy)
 		list = append(list, info)
 	}
 	return writeJSON(w, http.StatusOK, list)

@@ -48,8 +48,8 @@ type RuleView struct {
 	Ticket      bool     `json:"ticket,omitempty"`
 }
 
-// policyView returns the view of p.
-func policyView(p grants.Policy) PolicyView {
+// PolicyViewOf returns the view of p, as GET /v1/resources shows it.
+func PolicyViewOf(p grants.Policy) PolicyView {
 	v := PolicyView{
 		Requesters:    principalNames(p.Requesters),
 		MaxDuration:   formatDuration(p.Limit()),

@@ -68,9 +68,9 @@ func TestViewsGolden(t *testing.T) {
 		{"request_view_pending.json", requestView(pending)},
 		{"grant_view.json", grantView(grant)},
 		{"resource_info.json", ResourceInfo{Name: "db", Address: "proxy.example:8443",
-			ServerName: "db.proxy.example", Policy: policyView(goldenPolicy(t))}},
-		{"policy_view_defaults.json", policyView(grants.Policy{})},
-		{"policy_view_always.json", policyView(grants.Policy{
+			ServerName: "db.proxy.example", Policy: PolicyViewOf(goldenPolicy(t))}},
+		{"policy_view_defaults.json", PolicyViewOf(grants.Policy{})},
+		{"policy_view_always.json", PolicyViewOf(grants.Policy{
 			AutoApprove: grants.AutoApprove{Always: true}, MaxSessions: 1})},
 	}
 	for _, tt := range tests {
