@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,8 +73,12 @@ func TestGatewayPostsSignedWebhooks(t *testing.T) {
 	assert.Equal(t, req.ID, p.Request.ID)
 	require.NotNil(t, p.Approval)
 	assert.Equal(t, "jitgate approve "+req.ID, p.Approval.Approve)
-	assert.Contains(t, scrapeMetrics(t, tg),
-		`jitgate_webhook_deliveries_total{result="delivered",webhook="ops"} 1`)
+	// The receiver hands the payload over before it answers, so the
+	// delivery is counted a moment later.
+	assert.Eventually(t, func() bool {
+		return strings.Contains(scrapeMetrics(t, tg),
+			`jitgate_webhook_deliveries_total{result="delivered",webhook="ops"} 1`)
+	}, 10*time.Second, 50*time.Millisecond)
 }
 
 func scrapeMetrics(t testing.TB, tg *testGateway) string {
