@@ -96,8 +96,12 @@ func (c *conn) closeReason(err error) string {
 	}
 }
 
-// handle serves one accepted client: the handshake, then the proxying.
-func (s *Server) handle(ctx context.Context, l *listener, raw net.Conn) {
+// handle serves one accepted client: the handshake, the second grant check
+// and the dial here, the proxying on goroutines of its own. The handshake
+// deepened this goroutine's stack, which an idle connection would keep for
+// its whole life; fresh goroutines start with small stacks.
+func (s *Server) handle(ctx context.Context, l *listener, raw net.Conn,
+	conns *sync.WaitGroup) {
 	client := tls.Server(pollable(raw), l.tls)
 	c, err := s.handshake(ctx, client, l)
 	if err != nil {
@@ -109,7 +113,20 @@ func (s *Server) handle(ctx context.Context, l *listener, raw net.Conn) {
 	stop := context.AfterFunc(ctx, func() { c.cut(closeShutdown) })
 	s.rec.ConnOpened(c.resource)
 
-	in, out, err := s.proxy(ctx, c)
+	up, err := s.connect(ctx, c)
+	if err != nil {
+		s.finish(c, stop, 0, 0, err)
+		return
+	}
+	conns.Go(func() {
+		in, out, err := splice(c.client, up)
+		s.finish(c, stop, in, out, err)
+	})
+}
+
+// finish closes c, unregisters it and records its end. stop cancels the
+// cut at shutdown.
+func (s *Server) finish(c *conn, stop func() bool, in, out int64, err error) {
 	why := c.closeReason(err)
 	stop()
 	s.live.remove(c)
@@ -160,37 +177,36 @@ func (s *Server) admitted(client *tls.Conn, cs tls.ConnectionState,
 	}, nil
 }
 
-// proxy checks the grant once more, dials the upstream and splices the two
-// until both directions end or the grant does. It returns the bytes copied
-// each way and the failure, if any.
-func (s *Server) proxy(ctx context.Context, c *conn) (in, out int64, err error) {
+// connect checks the grant once more and dials the upstream, which it
+// attaches to c with the deadline of the grant's end.
+func (s *Server) connect(ctx context.Context, c *conn) (net.Conn, error) {
 	// A grant that ended between the handshake's check and c joining the
 	// registry was missed by EndGrant. Now that c is registered any later
 	// end reaches it, and this check sees any earlier one.
-	err = s.checker.Check(c.claims.GrantID, c.claims.User, c.resource, s.now())
+	err := s.checker.Check(c.claims.GrantID, c.claims.User, c.resource, s.now())
 	if err != nil {
 		c.cut(closeGrantEnded)
-		return 0, 0, err
+		return nil, err
 	}
 
 	up, err := s.dialer.DialContext(ctx, "tcp", s.upstreams[c.resource])
 	if err != nil {
 		c.cut(closeUpstreamError)
-		return 0, 0, fmt.Errorf("dial upstream: %w", err)
+		return nil, fmt.Errorf("dial upstream: %w", err)
 	}
 	up = pollable(up)
 	if !c.attach(up) {
 		up.Close()
-		return 0, 0, nil
+		return nil, net.ErrClosed
 	}
 
 	if err := c.client.SetDeadline(c.end); err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	if err := up.SetDeadline(c.end); err != nil {
-		return 0, 0, err
+		return nil, err
 	}
-	return splice(c.client, up)
+	return up, nil
 }
 
 // recordHandshake counts a finished handshake and logs a refusal: a refused

@@ -195,7 +195,7 @@ func (s *Server) accept(ctx context.Context, l *listener, conns *sync.WaitGroup)
 		raw, err := l.ln.Accept()
 		if err == nil {
 			pause = 0
-			conns.Go(func() { s.handle(ctx, l, raw) })
+			conns.Go(func() { s.handle(ctx, l, raw, conns) })
 			continue
 		}
 
