@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -28,6 +29,7 @@ type core struct {
 	store     grants.Store
 	table     *grants.Table
 	service   *grants.Service
+	unlock    func() error
 }
 
 // openCore loads the CA and opens the store of cfg's data directory.
@@ -36,15 +38,22 @@ func openCore(cfg *config.Config, log *zap.Logger, rec grants.Recorder) (*core, 
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	store, err := grants.OpenSQLite(filepath.Join(cfg.DataDir, storeFile))
 	if err != nil {
+		unlock()
 		return nil, err
 	}
 	c, err := newCore(auth, store, cfg, log, rec)
 	if err != nil {
 		store.Close()
+		unlock()
 		return nil, err
 	}
+	c.unlock = unlock
 	return c, nil
 }
 
@@ -68,7 +77,14 @@ func newCore(auth *ca.Authority, store grants.Store, cfg *config.Config,
 	return &core{authority: auth, store: store, table: table, service: svc}, nil
 }
 
-func (c *core) Close() error { return c.store.Close() }
+// Close closes the store and releases the data directory.
+func (c *core) Close() error {
+	err := c.store.Close()
+	if c.unlock != nil {
+		err = errors.Join(err, c.unlock())
+	}
+	return err
+}
 
 func serviceResources(cfg *config.Config) []grants.Resource {
 	out := make([]grants.Resource, 0, len(cfg.Resources))

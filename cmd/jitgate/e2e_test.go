@@ -4,13 +4,17 @@ import (
 	"context"
 	"crypto/tls"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
 
 	"github.com/jitgate/jitgate/admin"
+	"github.com/jitgate/jitgate/config"
 	"github.com/jitgate/jitgate/grants"
 )
 
@@ -167,4 +171,29 @@ func requireStatus(t testing.TB, err error, status int) {
 	var apiErr *admin.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, status, apiErr.Status, apiErr.Message)
+}
+
+func TestOneProcessPerDataDir(t *testing.T) {
+	dir := t.TempDir()
+	startGateway(t, dir, newTestConfig(t, startEcho(t)))
+
+	cfg := newTestConfig(t, startEcho(t))
+	cfg.DataDir = dir
+	err := serve(t.Context(), cfg, zap.NewNop(), nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "in use by another jitgate process")
+}
+
+func TestInitMakesTheDataDirPrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "shared")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+
+	_, err := initialise(t.Context(), dir, config.Default(), "admin")
+	require.NoError(t, err)
+
+	for _, name := range []string{"", storeFile, "ca", adminProfileDir} {
+		info, err := os.Stat(filepath.Join(dir, name))
+		require.NoError(t, err)
+		assert.Zero(t, info.Mode().Perm()&0o077, "%s is %v", name, info.Mode())
+	}
 }

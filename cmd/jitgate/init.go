@@ -109,6 +109,11 @@ func prepareDir(dir string) (string, error) {
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return "", fmt.Errorf("--dir: %w", err)
 	}
+	// The directory holds the CA and the store: others have no business in it,
+	// even when it existed before.
+	if err := os.Chmod(abs, 0o700); err != nil {
+		return "", fmt.Errorf("--dir: %w", err)
+	}
 	cfgPath := filepath.Join(abs, config.FileName)
 	if _, err := os.Stat(cfgPath); !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("%s exists: %s already holds a jitgate; refusing to "+
@@ -135,6 +140,11 @@ func writeConfig(path string, cfg *config.Config) error {
 
 // withCore opens the store of cfg's data directory around fn.
 func withCore(auth *ca.Authority, cfg *config.Config, fn func(*core) error) error {
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	store, err := grants.OpenSQLite(filepath.Join(cfg.DataDir, storeFile))
 	if err != nil {
 		return err
