@@ -81,7 +81,20 @@ func writePrivate(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	return os.WriteFile(path, b, 0o600)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return err
+	}
+	// WriteFile keeps the mode of a file that existed before.
+	return os.Chmod(path, 0o600)
+}
+
+// localName checks that an ID the server sent can name a directory under
+// the profile and nothing outside it.
+func localName(kind, id string) error {
+	if id == "" || !filepath.IsLocal(id) || filepath.Base(id) != id {
+		return fmt.Errorf("server sent a %s ID %q that is not a plain name", kind, id)
+	}
+	return nil
 }
 
 // newKey makes a key pair on this machine; the private key never leaves it.

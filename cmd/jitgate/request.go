@@ -102,6 +102,9 @@ func runRequest(cmd *cobra.Command, a ask, wait bool, format string) error {
 	if err != nil {
 		return err
 	}
+	if err := localName("request", req.ID); err != nil {
+		return err
+	}
 	if err := writeKey(p.path(requestsDir, req.ID, grantKey), key); err != nil {
 		return err
 	}
@@ -163,6 +166,9 @@ func awaitDecision(cmd *cobra.Command, p *profile, c *admin.Client,
 func fetchGrant(cmd *cobra.Command, p *profile, c *admin.Client, requestID string) (*grantFiles, error) {
 	gc, err := c.Certificate(cmd.Context(), requestID)
 	if err != nil {
+		return nil, err
+	}
+	if err := localName("grant", gc.Grant.ID); err != nil {
 		return nil, err
 	}
 	key, err := os.ReadFile(p.path(requestsDir, requestID, grantKey))
