@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
+	"golang.org/x/net/netutil"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/jitgate/jitgate/admin"
@@ -31,6 +32,16 @@ const (
 	drainTimeout = 10 * time.Second
 	// readHeaderTimeout bounds a slow client's request headers.
 	readHeaderTimeout = 10 * time.Second
+	// readTimeout bounds reading a whole request: bodies are at most 64 KiB,
+	// so a client trickling one holds its connection no longer than this.
+	readTimeout = 30 * time.Second
+	// writeTimeout bounds writing an answer.
+	writeTimeout = 30 * time.Second
+	// idleTimeout closes kept-alive connections nobody uses.
+	idleTimeout = 2 * time.Minute
+	// maxAdminConns caps the admin API's open connections, which anyone can
+	// open before authenticating.
+	maxAdminConns = 512
 )
 
 type serveFlags struct {
@@ -166,6 +177,7 @@ func (g *gateway) listen() error {
 	if g.admin, err = net.Listen("tcp", g.cfg.Listen.Admin); err != nil {
 		return fmt.Errorf("listen.admin: %w", err)
 	}
+	g.admin = netutil.LimitListener(g.admin, maxAdminConns)
 	if g.ops, err = net.Listen("tcp", g.cfg.Listen.Metrics); err != nil {
 		g.admin.Close()
 		return fmt.Errorf("listen.metrics: %w", err)
@@ -200,6 +212,9 @@ func (g *gateway) httpServer(h http.Handler, name string) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
 		ErrorLog:          zap.NewStdLog(g.log.Named(name)),
 	}
 }
