@@ -12,8 +12,8 @@ import (
 // keyConfig is the log key of a config file's path.
 const keyConfig = "config"
 
-const configCheckHelp = `Read FILE as jitgate serve would and report the first problem, with its
-line and column, such as:
+const configCheckHelp = `Read FILE as jitgate serve would and report the first
+problem, with its line and column, such as:
 
   jitgate.yaml:14:7: resources[db].policy.approvals: 3 approvals can never be given
 
