@@ -15,7 +15,8 @@ const keyConfig = "config"
 const configCheckHelp = `Read FILE as jitgate serve would and report the first
 problem, with its line and column, such as:
 
-  jitgate.yaml:14:7: resources[db].policy.approvals: 3 approvals can never be given
+  jitgate.yaml:14:7: resources[db].policy.approvals: 3 approvals can never
+  be given: only 2 of the approvers (bob, carol) can approve any one request
 
 It checks every policy: keys, durations, user and group names, ticket
 patterns, time windows and their time zones, approvals the listed approvers

@@ -12,8 +12,8 @@ import (
 
 const resourcesHelp = `List the resources you may request and the policy of
 each: the longest grant, what a request must carry, how it is approved, and
-the conditions of the grant. Automatic approval rules are listed after the table, in the order
-they are tried; the first that matches approves.`
+the conditions of the grant. Automatic approval rules are listed after the
+table, in the order they are tried; the first that matches approves.`
 
 func newResourcesCommand() *cobra.Command {
 	var format string
