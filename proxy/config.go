@@ -41,6 +41,22 @@ type Checker interface {
 	Check(grantID, user, resource string, now time.Time) error
 }
 
+// Sessions counts and watches the connections of grants whose conditions
+// limit them; *grants.Table satisfies it. It must be safe for concurrent
+// use.
+type Sessions interface {
+	// OpenSession is called once for every connection that passed Check,
+	// full or resumed handshake alike, still inside the handshake; an
+	// error refuses the connection like a Check error.
+	OpenSession(grantID string, now time.Time) error
+	// IdleLimited reports whether grantID ends when idle, so that the
+	// traffic of its connections must be reported through Activity.
+	IdleLimited(grantID string) bool
+	// Activity is told that a connection of grantID carried traffic at
+	// at: when it opens, then at most once a second while data flows.
+	Activity(grantID string, at time.Time)
+}
+
 // Resource is one protected service the proxy fronts.
 type Resource struct {
 	// Name is what grants are issued for; it must be unique.
@@ -67,6 +83,9 @@ type Config struct {
 	Verifier Verifier
 	// Checker answers the inline grant check.
 	Checker Checker
+	// Sessions enforces session limits and sees the traffic of idle-limited
+	// grants; nil means grants have no such conditions.
+	Sessions Sessions
 	// GetCertificate returns the proxy's serving certificate (certmagic's).
 	// On a dedicated listener the client may send no SNI, so it must have
 	// a default for an empty ServerName.

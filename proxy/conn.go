@@ -119,7 +119,7 @@ func (s *Server) handle(ctx context.Context, l *listener, raw net.Conn,
 		return
 	}
 	conns.Go(func() {
-		in, out, err := splice(c.client, up)
+		in, out, err := splice(s.watch(c), up)
 		s.finish(c, stop, in, out, err)
 	})
 }

@@ -21,6 +21,7 @@ type Server struct {
 	rec            Recorder
 	now            func() time.Time
 	checker        Checker
+	sessions       Sessions
 	verified       *verifyCache
 	getCertificate func(*tls.ClientHelloInfo) (*tls.Certificate, error)
 	curves         []tls.CurveID
@@ -63,6 +64,7 @@ func New(c Config) (*Server, error) {
 		rec:            orNopRecorder(c.Recorder),
 		now:            c.Now,
 		checker:        c.Checker,
+		sessions:       c.Sessions,
 		verified:       verified,
 		getCertificate: c.GetCertificate,
 		curves:         c.CurvePreferences,

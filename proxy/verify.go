@@ -120,6 +120,9 @@ func (s *Server) admit(cs tls.ConnectionState, fixed string) (ca.Claims, error) 
 	}
 
 	err = s.checker.Check(claims.GrantID, claims.User, resource, now)
+	if err == nil && s.sessions != nil {
+		err = s.sessions.OpenSession(claims.GrantID, now)
+	}
 	if err != nil {
 		return claims, &denial{reason: grants.Reason(err), claims: claims, cause: err}
 	}
