@@ -153,3 +153,12 @@ func (a *activity) keep(ids []string) {
 		}
 	}
 }
+
+// IdleLimited reports whether grantID has an idle timeout, so that the
+// proxy reports the traffic of its connections through Activity. A grant
+// the cache does not hold counts as limited: watched for nothing is safer
+// than ended while busy.
+func (t *Table) IdleLimited(grantID string) bool {
+	c, ok := t.cache.Peek(grantID)
+	return !ok || c.idle
+}
