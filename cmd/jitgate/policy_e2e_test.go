@@ -253,3 +253,51 @@ func TestInvalidReloadKeepsThePolicy(t *testing.T) {
 	assert.Equal(t, grants.RequestPending, req.State, "a good reload applies")
 	assert.Equal(t, "needs 2 approvals from group:leads", req.Needs)
 }
+
+func TestSingleSessionRefusesTheSecondConnection(t *testing.T) {
+	tm := newTeam(t, "auto_approve: always\nmax_sessions: 1", "")
+	req, key := tm.ask(tm.alice, "echo", time.Hour)
+	g, cert := tm.certificate(tm.alice, req, key)
+	assert.Equal(t, 1, g.MaxSessions)
+	cache := tls.NewLRUClientSessionCache(4)
+
+	first, err := tm.dial("echo.localhost", cert, cache)
+	require.NoError(t, err)
+	defer first.Close()
+	_, err = tm.dial("echo.localhost", cert, cache)
+	require.Error(t, err, "the grant's one session is taken")
+	_, err = tm.dial("echo.localhost", cert, nil)
+	require.Error(t, err)
+
+	require.NoError(t, echoOnce(first), "the first connection goes on")
+	g, err = tm.adminClient().Grant(context.Background(), g.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, g.Sessions)
+	assert.Equal(t, grants.GrantActive, g.State)
+}
+
+func TestIdleTimeoutEndsTheGrant(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for an idle timeout; skipped under -short")
+	}
+	const idle = 3 * time.Second
+	tm := newTeam(t, "auto_approve: always\nidle_timeout: 3s", "")
+	req, key := tm.ask(tm.alice, "echo", time.Hour)
+	g, cert := tm.certificate(tm.alice, req, key)
+	conn, err := tm.dial("echo.localhost", cert, nil)
+	require.NoError(t, err)
+	defer conn.Close()
+
+	for end := time.Now().Add(2 * idle); time.Now().Before(end); {
+		require.NoError(t, echoOnce(conn), "traffic keeps the grant alive")
+		time.Sleep(300 * time.Millisecond)
+	}
+
+	requireCut(t, conn, 4*idle)
+	g, err = tm.adminClient().Grant(context.Background(), g.ID)
+	require.NoError(t, err)
+	assert.Equal(t, grants.GrantExpired, g.State)
+	assert.Equal(t, "idle", g.EndReason)
+	_, err = tm.dial("echo.localhost", cert, nil)
+	require.Error(t, err)
+}

@@ -142,6 +142,7 @@ func (g *gateway) build(ctx context.Context, reg *prometheus.Registry) error {
 		SharedAddr:       g.cfg.Listen.Proxy,
 		Verifier:         g.core.authority,
 		Checker:          g.core.table,
+		Sessions:         g.core.table,
 		GetCertificate:   getCert,
 		CurvePreferences: g.cfg.TLS.CurveIDs(),
 		Logger:           g.log,
