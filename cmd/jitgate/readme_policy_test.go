@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -42,8 +44,8 @@ func TestReadmeApprovalPolicy(t *testing.T) {
 	config := filepath.Join(demo, "jitgate.yaml")
 	p := ports{freePort(t), freePort(t), freePort(t), freePort(t)}
 	writeReadmeConfig(t, config, "127.0.0.1:1", p)
-	serve := c.start(c.dir, "serve", "--config", config).Process
-	waitHealthy(t, "http://127.0.0.1:"+p.metrics+"/healthz")
+	serve := c.start(c.dir, "serve", "--config", config)
+	c.waitServing(serve, "http://127.0.0.1:"+p.metrics+"/healthz")
 	adminHome := filepath.Join(demo, "admin")
 	c.pointProfile(adminHome, "localhost:"+p.admin)
 	fp := c.fingerprint(filepath.Join(demo, "ca", "root.crt"))
@@ -57,7 +59,7 @@ func TestReadmeApprovalPolicy(t *testing.T) {
 	assert.Contains(t, c.run(alice, "requests", "show", pending.ID),
 		"needs 1 approval from any approver")
 
-	c.reloadWith(serve, config, "  policy:\n    auto_approve: always\n")
+	c.reloadWith(serve.Process, config, "  policy:\n    auto_approve: always\n")
 	c.waitForPolicy(alice, "postgres", "always")
 	approved := c.requestJSON(alice, "postgres", "--wait")
 	assert.Equal(t, grants.RequestApproved, approved.State)
@@ -66,6 +68,24 @@ func TestReadmeApprovalPolicy(t *testing.T) {
 	c.run(bob, "deny", pending.ID, "--comment", "asked twice")
 	assert.Contains(t, c.run(alice, "requests", "show", pending.ID),
 		"denied by bob: asked twice")
+}
+
+// waitServing waits until url answers 200, failing with what serve wrote
+// when it does not in time.
+func (c *cli) waitServing(serve *exec.Cmd, url string) {
+	c.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c.t.Fatalf("jitgate serve is not healthy after a minute: %s", serve.Stderr)
 }
 
 // requestJSON runs jitgate request for resource as the profile in home
