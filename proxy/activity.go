@@ -14,8 +14,7 @@ const activityInterval = time.Second
 // watch returns the client side of c as splice should copy it: c.client
 // itself, or, when the grant ends when idle, c.client wrapped so that its
 // traffic reaches Sessions.Activity. The connection's opening counts as
-// traffic. A watched connection's reads block, so it holds its copy buffer
-// while idle: only grants with an idle timeout pay for that.
+// traffic.
 func (s *Server) watch(c *conn) net.Conn {
 	if s.sessions == nil || !s.sessions.IdleLimited(c.claims.GrantID) {
 		return c.client

@@ -3,7 +3,6 @@
 package proxy
 
 import (
-	"crypto/tls"
 	"io"
 	"net"
 	"os"
@@ -36,18 +35,22 @@ func pollable(c net.Conn) net.Conn {
 	return &pollConn{TCPConn: tc, raw: raw}
 }
 
-// lazyReads switches the pollConn under c, if any, to reads that do not
-// block and returns its waitReadable; nil when c reads blocking.
-func lazyReads(c net.Conn) func() error {
-	if tc, ok := c.(*tls.Conn); ok {
-		c = tc.NetConn()
+// lazyReads returns c as a splice source. When c is, or wraps, a pollConn
+// it switches it to reads that do not block and sets the source's wait; a
+// TLS connection over one returns one record per read.
+func lazyReads(c net.Conn) source {
+	src := source{Conn: c}
+	under, ok := c.(interface{ NetConn() net.Conn })
+	if ok {
+		c = under.NetConn()
 	}
-	pc, ok := c.(*pollConn)
-	if !ok {
-		return nil
+	pc, lazy := c.(*pollConn)
+	if !lazy {
+		return src
 	}
 	pc.lazy = true
-	return pc.waitReadable
+	src.wait, src.records = pc.waitReadable, ok
+	return src
 }
 
 // Read reads like the TCP connection's Read until lazy is set, and then

@@ -38,7 +38,7 @@ func tcpPair(t testing.TB) (*pollConn, net.Conn) {
 
 	pc, ok := pollable(accepted).(*pollConn)
 	require.True(t, ok, "a TCP connection is pollable")
-	require.NotNil(t, lazyReads(pc))
+	require.NotNil(t, lazyReads(pc).wait)
 	require.NoError(t, pc.SetDeadline(time.Now().Add(waitTime)))
 	return pc, dialed
 }

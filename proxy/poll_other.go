@@ -8,5 +8,5 @@ import "net"
 // only, and elsewhere a splice holds its buffers while idle.
 func pollable(c net.Conn) net.Conn { return c }
 
-// lazyReads returns nil: c reads blocking.
-func lazyReads(net.Conn) func() error { return nil }
+// lazyReads returns c as a splice source whose reads block.
+func lazyReads(c net.Conn) source { return source{Conn: c} }

@@ -58,6 +58,10 @@ func New(c Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	certs, err := newCertCache(c.GetCertificate)
+	if err != nil {
+		return nil, err
+	}
 
 	s := &Server{
 		log:            orNop(c.Logger).Named("proxy"),
@@ -66,7 +70,7 @@ func New(c Config) (*Server, error) {
 		checker:        c.Checker,
 		sessions:       c.Sessions,
 		verified:       verified,
-		getCertificate: c.GetCertificate,
+		getCertificate: certs.getCertificate,
 		curves:         c.CurvePreferences,
 		upstreams:      make(map[string]string, len(c.Resources)),
 		byHost:         make(map[string]string, len(c.Resources)),

@@ -63,13 +63,13 @@ func splice(a, b net.Conn) (ab, ba int64, err error) {
 		})
 	}
 
-	waitA, waitB := lazyReads(a), lazyReads(b)
+	srcA, srcB := lazyReads(a), lazyReads(b)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		ab = pipe(b, a, waitA, endB, endA, fail)
+		ab = pipe(b, srcA, endB, endA, fail)
 	}()
-	ba = pipe(a, b, waitB, endA, endB, fail)
+	ba = pipe(a, srcB, endA, endB, fail)
 	<-done
 
 	if first != nil {
@@ -78,16 +78,38 @@ func splice(a, b net.Conn) (ab, ba int64, err error) {
 	return ab, ba, nil
 }
 
+// source is the read side of one direction of a splice.
+type source struct {
+	net.Conn
+	// wait blocks until Read has something to return; nil means that Read
+	// blocks itself.
+	wait func() error
+	// records is set when Read returns at most one TLS record and does not
+	// block: read then reads on into the rest of its buffer, so that a
+	// write to the other side carries several records.
+	records bool
+}
+
+// read reads into p once, or for a records source on until p is full or
+// nothing more is waiting.
+func (s source) read(p []byte) (int, error) {
+	n, err := s.Read(p)
+	for s.records && err == nil && n > 0 && n < len(p) {
+		var m int
+		m, err = s.Read(p[n:])
+		n += m
+	}
+	return n, err
+}
+
 // pipe copies src to dst until src reaches EOF, then closes the write side
-// of dst. A failure is reported to fail with the end it happened at. When
-// src's reads do not block, wait blocks until src has something to read;
-// nil means they block. It returns the bytes written to dst.
-func pipe(dst, src net.Conn, wait func() error, dstEnd, srcEnd end,
-	fail func(end, error)) int64 {
+// of dst. A failure is reported to fail with the end it happened at. It
+// returns the bytes written to dst.
+func pipe(dst net.Conn, src source, dstEnd, srcEnd end, fail func(end, error)) int64 {
 	var n int64
 	for {
 		buf := buffers.Get().(*[]byte)
-		nr, rerr := src.Read(*buf)
+		nr, rerr := src.read(*buf)
 		if nr > 0 {
 			nw, werr := dst.Write((*buf)[:nr])
 			n += int64(nw)
@@ -100,7 +122,7 @@ func pipe(dst, src net.Conn, wait func() error, dstEnd, srcEnd end,
 		buffers.Put(buf)
 
 		if errors.Is(rerr, errWouldBlock) {
-			rerr = wait()
+			rerr = src.wait()
 		}
 		switch {
 		case errors.Is(rerr, io.EOF):
