@@ -1,0 +1,109 @@
+package bench
+
+import (
+	"fmt"
+	"strings"
+)
+
+// verdicts of a target.
+const (
+	metYes = "yes"
+	metNo  = "**no**"
+	metNA  = "not measured"
+)
+
+// verdict returns metYes when ok and metNo otherwise, or metNA when the
+// measurement is missing.
+func verdict(measured bool, ok bool) string {
+	switch {
+	case !measured:
+		return metNA
+	case ok:
+		return metYes
+	}
+	return metNo
+}
+
+func (md *mdWriter) targets() {
+	md.printf("\n## Targets\n\n")
+	md.head("target", "measured", "met")
+	j := func(mode Mode, conns int) Result { return md.get(ServerJitgate, KexX25519, mode, conns) }
+
+	full := md.fullRatio(ServerBare, KexX25519, busyConns)
+	md.row(fmt.Sprintf("full handshakes ≥ 1.1x bare crypto/tls (%d conns)", busyConns),
+		times(full), verdict(full > 0, full >= 1.1))
+	nginx := md.fullRatio(ServerNginx, KexX25519, busyConns)
+	md.row("full handshakes ≥ 2.5x nginx", times(nginx), verdict(nginx > 0, nginx >= 2.5))
+	md.row("full handshakes ≥ 1.3x ghostunnel", "ghostunnel is not packaged in Debian 12",
+		metNA)
+	res := md.modeRatio(ServerBare, ModeResumed, busyConns)
+	md.row("resumed handshakes ≥ 1.0x bare, grant checked on each", times(res),
+		verdict(res > 0, res >= 1.0))
+	md.checkTargets()
+
+	tpBare, tpNginx := md.bytesRatio(ServerBare, false), md.bytesRatio(ServerNginx, false)
+	md.row("throughput ≥ 0.8x bare", times(tpBare), verdict(tpBare > 0, tpBare >= 0.8))
+	md.row("throughput ≥ 1.5x nginx", times(tpNginx), verdict(tpNginx > 0, tpNginx >= 1.5))
+	bare := md.get(ServerBare, KexX25519, ModeRTT, 1).Latency.P50
+	over := j(ModeRTT, 1).Latency.P50 - bare
+	overNginx := md.get(ServerNginx, KexX25519, ModeRTT, 1).Latency.P50 - bare
+	hasNginx := md.get(ServerNginx, KexX25519, ModeRTT, 1).Latency.P50 > 0
+	md.row("round-trip overhead p50 below nginx's",
+		fmt.Sprintf("%+.0f µs vs %+.0f µs", over, overNginx), verdict(hasNginx, over < overNginx))
+	md.memoryTargets()
+	md.heldTargets()
+	md.row("hybrid post-quantum key exchange stays the default; tls.curves restricts it",
+		"both shown above", metYes)
+}
+
+// checkTargets judges the grant-check benchmarks: a hit under 200 ns with
+// no allocation at every size, and flat from the smallest size to the
+// largest (within 1.5x).
+func (md *mdWriter) checkTargets() {
+	var hits []CheckBench
+	for _, c := range md.r.Checks {
+		if strings.HasPrefix(c.Name, "hit") {
+			hits = append(hits, c)
+		}
+	}
+	if len(hits) == 0 {
+		md.row("grant check hit < 200 ns, 0 allocs, flat 1k to 1M grants", "", metNA)
+		return
+	}
+	worst, allocs := 0.0, int64(0)
+	for _, c := range hits {
+		worst, allocs = max(worst, c.NsPerOp), max(allocs, c.AllocsPerOp)
+	}
+	flat := ratio(hits[len(hits)-1].NsPerOp, hits[0].NsPerOp)
+	md.row("grant check hit < 200 ns and 0 allocs at 1k to 1M grants",
+		fmt.Sprintf("at most %.0f ns, %d allocs", worst, allocs),
+		verdict(true, worst < 200 && allocs == 0))
+	md.row("grant check flat from 1k to 1M grants (within 1.5x)",
+		fmt.Sprintf("1M ÷ 1k: %s", times(flat)), verdict(true, flat <= 1.5))
+}
+
+func (md *mdWriter) memoryTargets() {
+	mem, nginx := md.memory(ServerJitgate), md.memory(ServerNginx)
+	md.row("memory per idle connection below nginx's",
+		fmt.Sprintf("%.1f KB vs %.1f KB", mem/1024, nginx/1024),
+		verdict(mem > 0 && nginx > 0, mem < nginx))
+	md.row("memory per idle connection under 32 KB", fmt.Sprintf("%.1f KB", mem/1024),
+		verdict(mem > 0, mem < 32<<10))
+}
+
+func (md *mdWriter) heldTargets() {
+	if h := md.r.Held; h != nil {
+		r := md.heldRatio()
+		md.row(fmt.Sprintf("%d idle connections held, handshake rate drop ≤ 10%%",
+			h.Memory.Conns), times(r), verdict(r > 0, r >= 0.9))
+	} else {
+		md.row("10,000 idle connections held, handshake rate drop ≤ 10%", "", metNA)
+	}
+	if c := md.r.Revocation; c != nil {
+		md.row(fmt.Sprintf("revocation to disconnect of %d connections, p99 < 100 ms",
+			c.Conns), fmt.Sprintf("%.1f ms, %d left open", c.Latency.P99/1e3, c.Open),
+			verdict(true, c.Latency.P99 < 100e3 && c.Open == 0))
+	} else {
+		md.row("revocation to disconnect of 1,000 connections, p99 < 100 ms", "", metNA)
+	}
+}
