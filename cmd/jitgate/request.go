@@ -15,15 +15,16 @@ import (
 // pollInterval is how often request --wait asks whether a decision was made.
 const pollInterval = time.Second
 
-const requestHelp = `Ask for access to RESOURCE for a duration, with a reason and, when the
-resource's policy asks for one, a ticket reference. A fresh key pair is made on
-this machine for this request alone and only its certificate request is sent.
-The policy may approve the request at once (jitgate resources shows its rules).
-With --wait, block until the request is decided, showing who approved and what
-it still needs; on approval the grant certificate, its key and the CA bundle are
-written under $JITGATE_HOME/grants/GRANT_ID/ and the exit status is 0. A denied,
-expired or cancelled request exits with status 2 and says why. Without --wait,
-fetch the certificate later with jitgate cert REQUEST_ID.`
+const requestHelp = `Ask for access to RESOURCE for a duration, with a reason
+and, when the resource's policy asks for one, a ticket reference. A fresh key
+pair is made on this machine for this request alone and only its certificate
+request is sent. The policy may approve the request at once (jitgate resources
+shows its rules). With --wait, block until the request is decided, showing who
+approved and what it still needs; on approval the grant certificate, its key
+and the CA bundle are written under $JITGATE_HOME/grants/GRANT_ID/ and the exit
+status is 0. A denied, expired or cancelled request exits with status 2 and
+says why. Without --wait, fetch the certificate later with jitgate cert
+REQUEST_ID.`
 
 // requestResult is what request -o json prints: the request, and once it is
 // approved, its grant and the files written for it.
@@ -88,29 +89,9 @@ func runRequest(cmd *cobra.Command, a ask, wait bool, format string) error {
 	if err != nil {
 		return err
 	}
-	key, err := newKey()
+	req, err := send(cmd, p, c, a)
 	if err != nil {
 		return err
-	}
-	csr, err := newCSR(key)
-	if err != nil {
-		return err
-	}
-
-	req, err := c.CreateRequest(cmd.Context(), a.resource, a.duration, a.reason, csr,
-		admin.WithTicket(a.ticket))
-	if err != nil {
-		return err
-	}
-	if err := localName("request", req.ID); err != nil {
-		return err
-	}
-	if err := writeKey(p.path(requestsDir, req.ID, grantKey), key); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "request %s for %s is %s\n", req.ID, req.Resource, req.State)
-	for _, note := range req.Notes {
-		fmt.Fprintf(os.Stderr, "  %s\n", note)
 	}
 	if !wait {
 		return printRequest(cmd, format, requestResult{RequestView: req})
@@ -127,6 +108,39 @@ func runRequest(cmd *cobra.Command, a ask, wait bool, format string) error {
 		return &exitError{code: 2, err: errors.New(outcome(result.RequestView))}
 	}
 	return nil
+}
+
+// send makes the request's key pair, sends the request with the CSR and
+// keeps the key under requests/ID until its certificate comes. It tells
+// the user what the policy made of the request.
+func send(cmd *cobra.Command, p *profile, c *admin.Client, a ask) (admin.RequestView,
+	error) {
+	key, err := newKey()
+	if err != nil {
+		return admin.RequestView{}, err
+	}
+	csr, err := newCSR(key)
+	if err != nil {
+		return admin.RequestView{}, err
+	}
+
+	req, err := c.CreateRequest(cmd.Context(), a.resource, a.duration, a.reason, csr,
+		admin.WithTicket(a.ticket))
+	if err != nil {
+		return admin.RequestView{}, err
+	}
+	if err := localName("request", req.ID); err != nil {
+		return admin.RequestView{}, err
+	}
+	if err := writeKey(p.path(requestsDir, req.ID, grantKey), key); err != nil {
+		return admin.RequestView{}, err
+	}
+
+	fmt.Fprintf(os.Stderr, "request %s for %s is %s\n", req.ID, req.Resource, req.State)
+	for _, note := range req.Notes {
+		fmt.Fprintf(os.Stderr, "  %s\n", note)
+	}
+	return req, nil
 }
 
 // awaitDecision polls until the request leaves pending and, when approved,

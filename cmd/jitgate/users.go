@@ -43,13 +43,15 @@ func newUsersAddCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&roles, "roles", "requester", "comma-separated roles: requester, approver, admin")
-	cmd.Flags().StringVar(&groups, "groups", "", "comma-separated groups, which policies name as group:NAME")
+	cmd.Flags().StringVar(&groups, "groups", "",
+		"comma-separated groups, which policies name as group:NAME")
 	return cmd
 }
 
-const usersUpdateHelp = `Replace a user's roles, groups or both. A flag left out leaves that
-list as it is; --groups "" empties the groups. Policies see the change at the
-user's next request or decision; grants already active keep running.`
+const usersUpdateHelp = `Replace a user's roles, groups or both. A flag left
+out leaves that list as it is; --groups "" empties the groups. Policies see the
+change at the user's next request or decision; grants already active keep
+running.`
 
 func newUsersUpdateCommand() *cobra.Command {
 	var roles, groups string
@@ -77,8 +79,9 @@ func newUsersUpdateCommand() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&roles, "roles", "", "comma-separated roles: requester, approver, admin")
-	cmd.Flags().StringVar(&groups, "groups", "", "comma-separated groups; \"\" for none")
+	f := cmd.Flags()
+	f.StringVar(&roles, "roles", "", "comma-separated roles: requester, approver, admin")
+	f.StringVar(&groups, "groups", "", `comma-separated groups; "" for none`)
 	return cmd
 }
 
