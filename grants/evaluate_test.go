@@ -219,7 +219,7 @@ func checkRefusal(tb testing.TB, ev Evaluation, field string) {
 		assert.ErrorIs(tb, ev.Err, ErrForbidden)
 		return
 	}
-	requireInput(tb, ev.Err, field)
+	_ = requireInput(tb, ev.Err, field)
 }
 
 func TestEvaluateIsPure(t *testing.T) {

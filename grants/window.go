@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
 	// Time zones must load on machines without a zoneinfo database.
 	_ "time/tzdata"
 )
