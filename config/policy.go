@@ -230,7 +230,7 @@ func (d *policyDecoder) autoApprove(kv pair, p *grants.Policy) error {
 // from a file the error points at the key at fault, or at the nearest key
 // around it that was written.
 func (p Policy) check(key string) error {
-	err := p.Policy.Check()
+	err := p.Check()
 	var pe *grants.PolicyError
 	if !errors.As(err, &pe) {
 		return err
