@@ -106,9 +106,10 @@ func newDenyCommand() *cobra.Command {
 		})
 	f := cmd.Flags()
 	f.StringVar(&comment, "comment", "", "why the request is denied (required)")
-	// --reason is the flag's earlier name.
+	// --reason is the flag's earlier name. MarkHidden fails only for a flag
+	// that does not exist.
 	f.StringVar(&comment, "reason", "", "same as --comment")
-	f.MarkHidden("reason")
+	_ = f.MarkHidden("reason")
 	return cmd
 }
 
