@@ -50,11 +50,20 @@ func ParseWindow(s string) (Window, error) {
 	if w.from, w.to, err = parseHours(fields[1]); err != nil {
 		return Window{}, fmt.Errorf("hours of %q: %w", s, err)
 	}
-	if w.zone, err = time.LoadLocation(fields[2]); err != nil {
-		return Window{}, fmt.Errorf("time zone of %q: %q is not an IANA zone name "+
-			"such as Europe/Berlin", s, fields[2])
+	if w.zone, err = loadZone(fields[2]); err != nil {
+		return Window{}, fmt.Errorf("time zone of %q: %w", s, err)
 	}
 	return w, nil
+}
+
+// loadZone loads an IANA time zone. "Local" is refused: it would mean
+// different hours on machines set up differently.
+func loadZone(name string) (*time.Location, error) {
+	zone, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		return nil, fmt.Errorf("%q is not an IANA zone name such as Europe/Berlin", name)
+	}
+	return zone, nil
 }
 
 // parseDays reads "Mon-Fri", "Sat,Sun", "Fri-Mon" or a mix of them.

@@ -92,6 +92,7 @@ func TestParseWindowRefuses(t *testing.T) {
 		{"sixty minutes", "Mon-Fri 08:60-09:00 UTC", `"08:60" is not a time`},
 		{"starts at 24:00", "Mon-Fri 24:00-08:00 UTC", "the window is empty"},
 		{"unknown zone", "Mon-Fri 08:00-18:00 Mars/Olympus", "not an IANA zone"},
+		{"the machine's zone", "Mon-Fri 08:00-18:00 Local", "not an IANA zone"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,4 +107,20 @@ func TestWindowString(t *testing.T) {
 	w := mustWindow(t, "  Mon-Fri   08:00-18:00 Europe/Berlin ")
 	assert.Equal(t, "Mon-Fri 08:00-18:00 Europe/Berlin", w.String())
 	assert.Equal(t, "Sat 11:00 in Europe/Berlin", w.Describe(utc(2025, 3, 29, 10, 0)))
+}
+
+func FuzzParseWindow(f *testing.F) {
+	f.Add("Mon-Fri 08:00-18:00 Europe/Berlin")
+	f.Add("Fri-Mon,Wed 22:00-06:00 America/New_York")
+	f.Add("Sun 00:00-24:00 UTC")
+	f.Fuzz(func(t *testing.T, s string) {
+		w, err := ParseWindow(s)
+		if err != nil {
+			return
+		}
+		again, err := ParseWindow(w.String())
+		require.NoError(t, err, "String must parse back")
+		at := utc(2025, 3, 30, 1, 30)
+		assert.Equal(t, w.Contains(at), again.Contains(at))
+	})
 }
