@@ -102,6 +102,9 @@ func newDenyCommand() *cobra.Command {
 	cmd := newDecisionCommand("deny REQUEST_ID --comment TEXT",
 		"Deny a pending request; it ends at once, whatever approvals it had",
 		func(ctx context.Context, c *admin.Client, id string) (admin.RequestView, error) {
+			if comment == "" {
+				return admin.RequestView{}, errors.New("--comment: say why it is denied")
+			}
 			return c.Deny(ctx, id, comment)
 		})
 	f := cmd.Flags()
