@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 )
 
@@ -19,6 +20,13 @@ type pollConn struct {
 	*net.TCPConn
 	raw  syscall.RawConn
 	lazy bool
+
+	// wmu orders writes. Between cork and uncork they are held in held
+	// and go out as one, so that the TLS records of one write to a
+	// tls.Conn cost one system call.
+	wmu    sync.Mutex
+	corked bool
+	held   *[]byte
 }
 
 // pollable wraps c in a pollConn when it is a TCP connection, and returns it
@@ -33,6 +41,53 @@ func pollable(c net.Conn) net.Conn {
 		return c
 	}
 	return &pollConn{TCPConn: tc, raw: raw}
+}
+
+// corkedSink returns c as a splice sink, whose writes to a TLS connection
+// over a pollConn are corked.
+func corkedSink(c net.Conn) sink {
+	if tc, ok := c.(interface{ NetConn() net.Conn }); ok {
+		if pc, ok := tc.NetConn().(*pollConn); ok {
+			return sink{Conn: c, cork: pc.cork, uncork: pc.uncork}
+		}
+	}
+	return sink{Conn: c}
+}
+
+// Write writes p, or holds it while the connection is corked.
+func (c *pollConn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+
+	if c.corked {
+		*c.held = append(*c.held, p...)
+		return len(p), nil
+	}
+	return c.TCPConn.Write(p)
+}
+
+// cork holds writes until uncork.
+func (c *pollConn) cork() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+
+	c.corked = true
+	c.held = buffers.Get().(*[]byte)
+	*c.held = (*c.held)[:0]
+}
+
+// uncork writes what was held in one write and lets writes through again.
+func (c *pollConn) uncork() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+
+	c.corked = false
+	held := c.held
+	c.held = nil
+	_, err := c.TCPConn.Write(*held)
+	*held = (*held)[:cap(*held)]
+	buffers.Put(held)
+	return err
 }
 
 // lazyReads returns c as a splice source. When c is, or wraps, a pollConn

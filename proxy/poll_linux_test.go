@@ -168,3 +168,27 @@ func TestSpliceCarriesRecordsCutAnywhere(t *testing.T) {
 	require.NoError(t, errors.Join(err, <-sent))
 	assert.True(t, bytes.Equal(want, got), "got %d bytes back of %d", len(got), len(want))
 }
+
+func TestPollConnCorkHoldsWrites(t *testing.T) {
+	pc, peer := tcpPair(t)
+	require.NoError(t, peer.SetReadDeadline(time.Now().Add(waitTime)))
+
+	pc.cork()
+	for _, part := range []string{"one ", "two ", "three"} {
+		n, err := pc.Write([]byte(part))
+		require.NoError(t, err)
+		require.Equal(t, len(part), n)
+	}
+	require.NoError(t, peer.SetReadDeadline(time.Now().Add(20*time.Millisecond)))
+	_, err := peer.Read(make([]byte, 1))
+	require.ErrorIs(t, err, os.ErrDeadlineExceeded, "a corked write went out")
+
+	require.NoError(t, pc.uncork())
+	_, err = pc.Write([]byte(", four"))
+	require.NoError(t, err)
+	require.NoError(t, peer.SetReadDeadline(time.Now().Add(waitTime)))
+	got := make([]byte, len("one two three, four"))
+	_, err = io.ReadFull(peer, got)
+	require.NoError(t, err)
+	assert.Equal(t, "one two three, four", string(got))
+}

@@ -67,9 +67,9 @@ func splice(a, b net.Conn) (ab, ba int64, err error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		ab = pipe(b, srcA, endB, endA, fail)
+		ab = pipe(corkedSink(b), srcA, endB, endA, fail)
 	}()
-	ba = pipe(a, srcB, endA, endB, fail)
+	ba = pipe(corkedSink(a), srcB, endA, endB, fail)
 	<-done
 
 	if first != nil {
@@ -102,16 +102,42 @@ func (s source) read(p []byte) (int, error) {
 	return n, err
 }
 
+// sink is the write side of one direction of a splice.
+type sink struct {
+	net.Conn
+	// cork and uncork, when set, make the writes between them go out as
+	// one; a write of more than one TLS record is corked.
+	cork   func()
+	uncork func() error
+}
+
+// maxRecord is the largest TLS record plaintext; a longer write is cut
+// into several records.
+const maxRecord = 16 << 10
+
+// write writes p, corked when it makes several TLS records.
+func (s sink) write(p []byte) (int, error) {
+	if s.cork == nil || len(p) <= maxRecord {
+		return s.Write(p)
+	}
+	s.cork()
+	n, err := s.Write(p)
+	if uerr := s.uncork(); err == nil && uerr != nil {
+		return 0, uerr
+	}
+	return n, err
+}
+
 // pipe copies src to dst until src reaches EOF, then closes the write side
 // of dst. A failure is reported to fail with the end it happened at. It
 // returns the bytes written to dst.
-func pipe(dst net.Conn, src source, dstEnd, srcEnd end, fail func(end, error)) int64 {
+func pipe(dst sink, src source, dstEnd, srcEnd end, fail func(end, error)) int64 {
 	var n int64
 	for {
 		buf := buffers.Get().(*[]byte)
 		nr, rerr := src.read(*buf)
 		if nr > 0 {
-			nw, werr := dst.Write((*buf)[:nr])
+			nw, werr := dst.write((*buf)[:nr])
 			n += int64(nw)
 			if werr != nil {
 				buffers.Put(buf)
@@ -126,7 +152,7 @@ func pipe(dst net.Conn, src source, dstEnd, srcEnd end, fail func(end, error)) i
 		}
 		switch {
 		case errors.Is(rerr, io.EOF):
-			if err := closeWrite(dst); err != nil {
+			if err := closeWrite(dst.Conn); err != nil {
 				fail(dstEnd, err)
 			}
 			return n
