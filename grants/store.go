@@ -71,6 +71,17 @@ type Tx interface {
 	// SetCursor records seq as the cursor of the reader called name,
 	// creating the cursor when it does not exist.
 	SetCursor(name string, seq int64) error
+
+	// TakeLease makes holder the holder of the lease called name until
+	// expires, and reports whether it now holds it: it does when nobody
+	// held the lease, when the last holder's expiry is at or before now, or
+	// when holder held it already, which renews it. Otherwise the lease is
+	// left as it was. Replicas use leases to share out jobs that only one
+	// may do, such as delivering a webhook.
+	TakeLease(name, holder string, now, expires time.Time) (bool, error)
+	// DropLease ends holder's lease called name, so that another may take
+	// it at once; it does nothing when holder does not hold it.
+	DropLease(name, holder string) error
 }
 
 // RequestFilter selects requests. Zero fields do not filter. Results are

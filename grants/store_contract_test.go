@@ -36,6 +36,8 @@ func runStoreContract(t *testing.T, fresh storeBackend) {
 		{"grant filters", testStoreGrantFilters},
 		{"events", testStoreEvents},
 		{"outbox", testStoreOutbox},
+		{"leases", testStoreLeases},
+		{"dropped leases", testStoreDropLease},
 		{"rollback", testStoreRollback},
 		{"view is read-only", testStoreViewReadOnly},
 		{"writers are serialized", testStoreSerializedWriters},
