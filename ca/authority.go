@@ -97,7 +97,8 @@ func writeCA(paths caPaths, root *x509.Certificate, rootKey *ecdsa.PrivateKey,
 }
 
 // Load reads the CA under dir/ca. It refuses to load a private key that is
-// readable or writable by anyone but its owner.
+// readable or writable by anyone but its owner, and a ca directory that
+// anyone but its owner may write.
 //
 // The root key is not needed to sign, so it may be kept offline: when
 // root.key is absent Load goes on, and when present it must be private and
@@ -108,6 +109,9 @@ func Load(dir, trustDomain string) (*Authority, error) {
 	}
 
 	paths := pathsIn(dir)
+	if err := checkDirMode(paths.dir); err != nil {
+		return nil, fmt.Errorf("load ca: %w", err)
+	}
 	root, inter, key, err := readCA(paths)
 	if err != nil {
 		return nil, fmt.Errorf("load ca: %w", err)

@@ -187,6 +187,22 @@ func TestLoadRefuses(t *testing.T) {
 			wantMsg: "intermediate.key has mode 0602",
 		},
 		{
+			name: "ca directory writable by others",
+			edit: func(t *testing.T, p caPaths) {
+				require.NoError(t, os.Chmod(p.dir, 0o777))
+			},
+			wantErr: ErrDirPermissions,
+			wantMsg: "/ca has mode 0777",
+		},
+		{
+			name: "ca directory writable by its group",
+			edit: func(t *testing.T, p caPaths) {
+				require.NoError(t, os.Chmod(p.dir, 0o770))
+			},
+			wantErr: ErrDirPermissions,
+			wantMsg: "/ca has mode 0770",
+		},
+		{
 			name:    "other trust domain",
 			edit:    func(*testing.T, caPaths) {},
 			domain:  "other.test",

@@ -19,6 +19,11 @@ const (
 	maxRSABits = 8192
 )
 
+// MaxCSRBytes is the largest DER certificate request ParseCSR accepts. A
+// CSR of the largest accepted RSA key is under 3 KiB; the cap keeps junk
+// extensions from filling the store with stored requests.
+const MaxCSRBytes = 8 << 10
+
 // PEM block types of a certificate request; the second is what some older
 // tools write.
 const (
@@ -26,13 +31,17 @@ const (
 	csrPEMTypeOld = "NEW CERTIFICATE REQUEST"
 )
 
-// ParseCSR reads a PEM or DER CSR and checks its signature and key type
-// (ECDSA P-256 or P-384, Ed25519, RSA of at least 2048 bits). Errors say what
-// was wrong.
+// ParseCSR reads a PEM or DER CSR of at most MaxCSRBytes of DER and checks
+// its signature and key type (ECDSA P-256 or P-384, Ed25519, RSA of at
+// least 2048 bits). Errors say what was wrong.
 func ParseCSR(b []byte) (*x509.CertificateRequest, error) {
 	der, err := csrDER(b)
 	if err != nil {
 		return nil, err
+	}
+	if len(der) > MaxCSRBytes {
+		return nil, fmt.Errorf("%w: %d bytes of der, at most %d accepted",
+			ErrBadCSR, len(der), MaxCSRBytes)
 	}
 
 	csr, err := x509.ParseCertificateRequest(der)

@@ -7,6 +7,9 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"testing"
 
@@ -57,7 +60,23 @@ func csrCases(t testing.TB) []csrCase {
 			wantMsg: "data after the pem block"},
 		{name: "der with trailing data", input: append(append([]byte{}, p256...), 0),
 			wantMsg: "trailing data"},
+		{name: "just under the size cap", input: paddedCSR(t, MaxCSRBytes-512)},
+		{name: "over the size cap", input: csrPEM(csrPEMType,
+			paddedCSR(t, MaxCSRBytes)), wantMsg: "at most 8192 accepted"},
 	}
+}
+
+// paddedCSR returns the DER of a CSR for a fresh P-256 key that carries
+// about n bytes of junk in a non-critical extension.
+func paddedCSR(t testing.TB, n int) []byte {
+	t.Helper()
+
+	junk, err := asn1.Marshal(make([]byte, n))
+	require.NoError(t, err)
+	ext := pkix.Extension{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1},
+		Value: junk}
+	return mintCSRDER(t, newP256(t),
+		&x509.CertificateRequest{ExtraExtensions: []pkix.Extension{ext}})
 }
 
 func csrPEM(blockType string, der []byte) []byte {

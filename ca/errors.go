@@ -11,6 +11,9 @@ var (
 	// ErrKeyPermissions is returned by Load when a private key file can be
 	// read or written by its group or by others.
 	ErrKeyPermissions = errors.New("private key file open to group or others")
+	// ErrDirPermissions is returned by Load when the CA directory can be
+	// written by its group or by others.
+	ErrDirPermissions = errors.New("ca directory writable by group or others")
 	// ErrBadCA is returned by Load when the CA files do not form a valid
 	// root and intermediate for the trust domain.
 	ErrBadCA = errors.New("invalid ca")

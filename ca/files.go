@@ -13,12 +13,14 @@ import (
 )
 
 // Modes of the CA directory and files. Keys are for the owner alone; Load
-// refuses a key with any of keyForbiddenBits set.
+// refuses a key with any of keyForbiddenBits set, and a directory with any
+// of dirForbiddenBits, since whoever may write it may swap the files.
 const (
 	dirMode          fs.FileMode = 0o700
 	keyMode          fs.FileMode = 0o600
 	certMode         fs.FileMode = 0o644
 	keyForbiddenBits fs.FileMode = 0o077
+	dirForbiddenBits fs.FileMode = 0o022
 )
 
 // PEM block types written and read.
@@ -155,6 +157,21 @@ func readKey(path string) (*ecdsa.PrivateKey, error) {
 		return nil, fmt.Errorf("%w: %s: %w", ErrBadCA, path, err)
 	}
 	return key, nil
+}
+
+// checkDirMode refuses the CA directory when its group or others may
+// write it.
+func checkDirMode(dir string) error {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("check ca directory: %w", err)
+	}
+
+	if mode := info.Mode().Perm(); mode&dirForbiddenBits != 0 {
+		return fmt.Errorf("%s has mode %04o, want 0700 or stricter: %w",
+			dir, uint32(mode), ErrDirPermissions)
+	}
+	return nil
 }
 
 // readPrivateFile checks the mode of the open file, not of the path, so the
