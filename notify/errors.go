@@ -17,3 +17,7 @@ var (
 // ErrWeakSecret is returned when a webhook's signing secret is empty or
 // shorter than MinSecretLength.
 var ErrWeakSecret = errors.New("webhook secret too short")
+
+// ErrSecretPermissions is returned when a webhook's secret file can be read
+// or written by its group or by others.
+var ErrSecretPermissions = errors.New("webhook secret file open to group or others")

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"slices"
@@ -99,13 +101,18 @@ func (w Webhook) covers(resource string) bool {
 	return len(w.Resources) == 0 || slices.Contains(w.Resources, resource)
 }
 
+// secretForbiddenBits are the mode bits a secret file must not have: it is
+// for its owner alone, like a CA key.
+const secretForbiddenBits fs.FileMode = 0o077
+
 // ReadSecret reads a signing secret from the file at path, without its
-// surrounding white space, and refuses one shorter than MinSecretLength.
-// Errors name the file, never its content.
+// surrounding white space. It refuses a file that its group or others may
+// read or write, and a secret shorter than MinSecretLength. Errors name
+// the file, never its content.
 func ReadSecret(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	b, err := readPrivate(path)
 	if err != nil {
-		return nil, fmt.Errorf("read webhook secret: %w", err)
+		return nil, err
 	}
 
 	secret := bytes.TrimSpace(b)
@@ -114,4 +121,29 @@ func ReadSecret(path string) ([]byte, error) {
 			path, len(secret), MinSecretLength, ErrWeakSecret)
 	}
 	return secret, nil
+}
+
+// readPrivate reads the file at path after checking the mode of the open
+// file, so that the file read is the file checked.
+func readPrivate(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read webhook secret: %w", err)
+	}
+	defer f.Close()
+
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read webhook secret: %w", err)
+	}
+	if mode := info.Mode().Perm(); mode&secretForbiddenBits != 0 {
+		return nil, fmt.Errorf("webhook secret %s has mode %04o, want 0600 or "+
+			"stricter: %w", path, uint32(mode), ErrSecretPermissions)
+	}
+
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read webhook secret %s: %w", path, err)
+	}
+	return b, nil
 }

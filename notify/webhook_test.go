@@ -61,10 +61,14 @@ func TestCheckWebhooks(t *testing.T) {
 
 func TestReadSecret(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
+	writeMode := func(name, content string, mode os.FileMode) string {
 		path := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+		require.NoError(t, os.WriteFile(path, []byte(content), mode))
+		require.NoError(t, os.Chmod(path, mode))
 		return path
+	}
+	write := func(name, content string) string {
+		return writeMode(name, content, 0o600)
 	}
 
 	got, err := ReadSecret(write("good", "  a-secret-of-enough-bytes\n"))
@@ -80,6 +84,12 @@ func TestReadSecret(t *testing.T) {
 		{"empty", write("empty", ""), ErrWeakSecret},
 		{"blank", write("blank", " \n\t\n"), ErrWeakSecret},
 		{"short", write("short", "tiny-secret\n"), ErrWeakSecret},
+		{"readable by others", writeMode("world", "tiny-secret-but-long-enough",
+			0o644), ErrSecretPermissions},
+		{"readable by the group", writeMode("group", "tiny-secret-but-long-enough",
+			0o640), ErrSecretPermissions},
+		{"writable by others", writeMode("writable", "tiny-secret-but-long-enough",
+			0o602), ErrSecretPermissions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,6 +98,9 @@ func TestReadSecret(t *testing.T) {
 			assert.NotContains(t, err.Error(), "tiny-secret")
 		})
 	}
+
+	_, err = ReadSecret(filepath.Join(dir, "world"))
+	assert.ErrorContains(t, err, "world has mode 0644", "names the file and its mode")
 }
 
 func TestClassify(t *testing.T) {
