@@ -5,33 +5,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/jitgate/jitgate/admin"
 	"github.com/jitgate/jitgate/grants"
 )
 
 func newAuditCommand() *cobra.Command {
 	var limit int
-	var format string
-	cmd := &cobra.Command{
-		Use:   "audit",
-		Short: "Show the newest audit events (admin)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			c, err := adminClient(cmd)
-			if err != nil {
-				return err
-			}
-			events, err := c.Audit(cmd.Context(), limit)
-			if err != nil {
-				return err
-			}
-			return printEvents(cmd, format, events)
-		},
-	}
+	cmd := newListCommand("audit", "Show the newest audit events (admin)",
+		func(cmd *cobra.Command, c *admin.Client) ([]grants.Event, error) {
+			return c.Audit(cmd.Context(), limit)
+		}, printEvents)
 	cmd.Flags().IntVar(&limit, "limit", 50, "how many of the newest events to show")
-	addOutputFlag(cmd, &format)
 	return cmd
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -12,39 +11,20 @@ import (
 
 func newRequestsCommand() *cobra.Command {
 	var all, pending bool
-	var format string
-	cmd := &cobra.Command{
-		Use:   "requests",
-		Short: "List your requests and, for approvers, the pending ones you may decide",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
+	cmd := newListCommand("requests",
+		"List your requests and, for approvers, the pending ones you may decide",
+		func(cmd *cobra.Command, c *admin.Client) ([]admin.RequestView, error) {
+			switch {
+			case all && pending:
+				return nil, errors.New("--all and --pending do not go together")
+			case pending:
+				return c.PendingRequests(cmd.Context())
 			}
-			if all && pending {
-				return errors.New("--all and --pending do not go together")
-			}
-			c, err := adminClient(cmd)
-			if err != nil {
-				return err
-			}
-			list := c.Requests
-			if pending {
-				list = func(ctx context.Context, _ bool) ([]admin.RequestView, error) {
-					return c.PendingRequests(ctx)
-				}
-			}
-			reqs, err := list(cmd.Context(), all)
-			if err != nil {
-				return err
-			}
-			return printRequests(cmd, format, reqs)
-		},
-	}
+			return c.Requests(cmd.Context(), all)
+		}, printRequests)
 	cmd.Flags().BoolVar(&all, "all", false, "include decided and ended requests")
 	cmd.Flags().BoolVar(&pending, "pending", false,
 		"only pending requests you can act on: yours, and those you may decide")
-	addOutputFlag(cmd, &format)
 	cmd.AddCommand(newRequestShowCommand())
 	return cmd
 }
@@ -64,26 +44,10 @@ func printRequests(cmd *cobra.Command, format string, reqs []admin.RequestView) 
 }
 
 // decision is one of approve, deny, cancel applied to a request ID.
-type decision func(ctx context.Context, c *admin.Client, id string) (admin.RequestView, error)
+type decision = action[admin.RequestView]
 
 func newDecisionCommand(use, short string, run decision) *cobra.Command {
-	return &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := adminClient(cmd)
-			if err != nil {
-				return err
-			}
-			r, err := run(cmd.Context(), c, args[0])
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "request %s is %s\n", r.ID, r.State)
-			return nil
-		},
-	}
+	return newActionCommand(use, short, run, describeRequest)
 }
 
 func newApproveCommand() *cobra.Command {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -11,28 +10,12 @@ import (
 
 func newGrantsCommand() *cobra.Command {
 	var all bool
-	var format string
-	cmd := &cobra.Command{
-		Use:   "grants",
-		Short: "List active grants (yours, or all for approvers and admins)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			c, err := adminClient(cmd)
-			if err != nil {
-				return err
-			}
-			gs, err := c.Grants(cmd.Context(), all)
-			if err != nil {
-				return err
-			}
-			return printGrants(cmd, format, gs)
-		},
-	}
+	cmd := newListCommand("grants",
+		"List active grants (yours, or all for approvers and admins)",
+		func(cmd *cobra.Command, c *admin.Client) ([]admin.GrantView, error) {
+			return c.Grants(cmd.Context(), all)
+		}, printGrants)
 	cmd.Flags().BoolVar(&all, "all", false, "include ended grants")
-	addOutputFlag(cmd, &format)
 	return cmd
 }
 
@@ -50,26 +33,10 @@ func printGrants(cmd *cobra.Command, format string, gs []admin.GrantView) error 
 }
 
 // ending is revoke or release applied to a grant ID.
-type ending func(ctx context.Context, c *admin.Client, id string) (admin.GrantView, error)
+type ending = action[admin.GrantView]
 
 func newEndingCommand(use, short string, run ending) *cobra.Command {
-	return &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := adminClient(cmd)
-			if err != nil {
-				return err
-			}
-			g, err := run(cmd.Context(), c, args[0])
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "grant %s is %s\n", g.ID, g.State)
-			return nil
-		},
-	}
+	return newActionCommand(use, short, run, describeGrant)
 }
 
 func newRevokeCommand() *cobra.Command {

@@ -16,28 +16,15 @@ the conditions of the grant. Automatic approval rules are listed after the
 table, in the order they are tried; the first that matches approves.`
 
 func newResourcesCommand() *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:   "resources",
-		Short: "List the resources you can request and their policies",
-		Long:  resourcesHelp,
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			c, err := adminClient(cmd)
-			if err != nil {
-				return err
-			}
-			list, err := c.Resources(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return printResources(cmd.OutOrStdout(), format, list)
+	cmd := newListCommand("resources",
+		"List the resources you can request and their policies",
+		func(cmd *cobra.Command, c *admin.Client) ([]admin.ResourceInfo, error) {
+			return c.Resources(cmd.Context())
 		},
-	}
-	addOutputFlag(cmd, &format)
+		func(cmd *cobra.Command, format string, list []admin.ResourceInfo) error {
+			return printResources(cmd.OutOrStdout(), format, list)
+		})
+	cmd.Long = resourcesHelp
 	return cmd
 }
 

@@ -135,28 +135,10 @@ func newUsersDisableCommand() *cobra.Command {
 }
 
 func newUsersListCommand() *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List users",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			c, err := adminClient(cmd)
-			if err != nil {
-				return err
-			}
-			users, err := c.Users(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return printUsers(cmd, format, users)
-		},
-	}
-	addOutputFlag(cmd, &format)
-	return cmd
+	return newListCommand("list", "List users",
+		func(cmd *cobra.Command, c *admin.Client) ([]admin.UserView, error) {
+			return c.Users(cmd.Context())
+		}, printUsers)
 }
 
 func printUsers(cmd *cobra.Command, format string, users []admin.UserView) error {
