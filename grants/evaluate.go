@@ -2,7 +2,6 @@ package grants
 
 import (
 	"fmt"
-	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -109,20 +108,28 @@ func checkText(p Policy, n NewRequest) error {
 			return err
 		}
 	}
+	return checkTicket(p, n.Resource, n.Ticket)
+}
 
+// checkTicket checks the ticket of a request for resource against p.
+func checkTicket(p Policy, resource, ticket string) error {
 	switch {
-	case n.Ticket == "" && p.TicketPattern != nil:
+	case ticket == "" && p.TicketPattern != nil:
 		return &InputError{Field: "ticket", Problem: fmt.Sprintf(
-			"required by resource %q, matching %s", n.Resource, p.TicketPattern)}
-	case n.Ticket == "":
+			"required by resource %q, matching %s", resource, p.TicketPattern)}
+	case ticket == "":
 		return nil
-	case utf8.RuneCountInString(n.Ticket) > maxTicket ||
-		strings.ContainsFunc(n.Ticket, unicode.IsControl):
+	case utf8.RuneCountInString(ticket) > maxTicket:
 		return &InputError{Field: "ticket", Problem: fmt.Sprintf(
 			"must be at most %d printable characters", maxTicket)}
-	case p.TicketPattern != nil && !fullMatch(p, n.Ticket):
+	}
+
+	if err := checkPrintable("ticket", ticket); err != nil {
+		return err
+	}
+	if p.TicketPattern != nil && !fullMatch(p, ticket) {
 		return &InputError{Field: "ticket", Problem: fmt.Sprintf(
-			"%q does not match %s", n.Ticket, p.TicketPattern)}
+			"%q does not match %s", ticket, p.TicketPattern)}
 	}
 	return nil
 }
@@ -133,13 +140,40 @@ func fullMatch(p Policy, ticket string) bool {
 	return loc != nil && loc[0] == 0 && loc[1] == len(ticket)
 }
 
+// checkReason checks the reason given with a request, a denial or a
+// revocation.
 func checkReason(reason string) error {
-	if reason == "" {
-		return &InputError{Field: "reason", Problem: "must not be empty"}
+	return checkFreeText("reason", reason)
+}
+
+// checkFreeText checks the text a person typed for field: a reason, a
+// comment. It must not be empty, nor longer than maxReason characters, and
+// it must hold no control characters, which could rewrite what a terminal
+// shows of it.
+func checkFreeText(field, text string) error {
+	if text == "" {
+		return &InputError{Field: field, Problem: "must not be empty"}
 	}
-	if utf8.RuneCountInString(reason) > maxReason {
-		return &InputError{Field: "reason",
+	if utf8.RuneCountInString(text) > maxReason {
+		return &InputError{Field: field,
 			Problem: fmt.Sprintf("longer than %d characters", maxReason)}
+	}
+	return checkPrintable(field, text)
+}
+
+// checkPrintable refuses text holding a control character (C0, DEL, C1,
+// line breaks and tabs included) or a bidirectional formatting character,
+// which reorders how the text around it is displayed. The error names the
+// first one and where it is.
+func checkPrintable(field, text string) error {
+	at := 0
+	for _, r := range text {
+		at++
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return &InputError{Field: field, Problem: fmt.Sprintf(
+				"control character %U at character %d; "+
+					"write one line of printable text", r, at)}
+		}
 	}
 	return nil
 }

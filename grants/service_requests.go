@@ -142,7 +142,7 @@ func (s *Service) Approve(ctx context.Context, id, approver, comment string,
 ) (Request, error) {
 	comment = strings.TrimSpace(comment)
 	if comment != "" {
-		if err := checkReason(comment); err != nil {
+		if err := checkFreeText("comment", comment); err != nil {
 			return Request{}, err
 		}
 	}

@@ -1,6 +1,7 @@
 package grants
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -346,4 +347,46 @@ func TestCancel(t *testing.T) {
 	require.ErrorIs(t, err, ErrConflict)
 	_, err = e.svc.Cancel(t.Context(), "req_nope", "alice")
 	require.ErrorIs(t, err, ErrNotFound)
+}
+
+// TestFreeTextRefusesControlCharacters checks that what approvers and
+// admins type is held to what requesters type: a terminal escape in a
+// comment or a reason is refused, naming the field, and changes nothing.
+func TestFreeTextRefusesControlCharacters(t *testing.T) {
+	const forged = "ok\x1b[1A\x1b[2K  approved by dave"
+	grantOf := func(tb testing.TB, e *env) string { return e.grant(tb).ID }
+	tests := []struct {
+		name    string
+		field   string
+		prepare func(testing.TB, *env) string
+		act     func(context.Context, *Service, string) error
+	}{
+		{"approve comment", "comment", alicesRequest,
+			func(ctx context.Context, s *Service, id string) error {
+				_, err := s.Approve(ctx, id, "bob", forged)
+				return err
+			}},
+		{"deny reason", "reason", alicesRequest,
+			func(ctx context.Context, s *Service, id string) error {
+				_, err := s.Deny(ctx, id, "bob", forged)
+				return err
+			}},
+		{"revoke reason", "reason", grantOf,
+			func(ctx context.Context, s *Service, id string) error {
+				_, err := s.Revoke(ctx, id, "dave", forged)
+				return err
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			id := tc.prepare(t, e)
+			before := e.eventCount(t)
+
+			err := tc.act(t.Context(), e.svc, id)
+			in := requireInput(t, err, tc.field)
+			assert.Contains(t, in.Problem, "U+001B at character 3")
+			assert.Equal(t, before, e.eventCount(t), "a refusal wrote an event")
+		})
+	}
 }
