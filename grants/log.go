@@ -9,6 +9,8 @@ const (
 	keyState    = "state"
 	keyRule     = "rule"
 	keyReason   = "reason"
+	keySeq      = "seq"
+	keyRetryIn  = "retry_in"
 
 	keyResources = "resources"
 

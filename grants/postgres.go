@@ -23,10 +23,9 @@ var postgresDialect = dialect{
 // OpenPostgres connects to the PostgreSQL database at dsn (a URL or
 // key=value string understood by pgx) and brings its schema up to date.
 // Every Update takes one transaction-scoped advisory lock, so writers from
-// every replica are serialized.
-//
-// TODO(fleet): other replicas' Tables learn of a revoke only through their
-// own Ended calls; LISTEN/NOTIFY must carry Changes between replicas.
+// every replica are serialized and audit events commit in Seq order.
+// Several replicas may share the database: a Feed on each brings the
+// others' grant changes into its Table.
 func OpenPostgres(dsn string) (*SQLStore, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {

@@ -36,6 +36,17 @@ func openSQLite(tb testing.TB, path string) *SQLStore {
 // postgresBackend makes a fresh schema in the database named by
 // JITGATE_TEST_POSTGRES and drops it when tb ends.
 func postgresBackend(tb testing.TB) storeOpener {
+	scoped := postgresSchema(tb)
+	return func(tb testing.TB) Store {
+		return openPostgres(tb, scoped)
+	}
+}
+
+// postgresSchema makes a fresh schema in the database named by
+// JITGATE_TEST_POSTGRES, drops it when tb ends, and returns a DSN whose
+// search_path is that schema. It skips tb when the variable is unset.
+func postgresSchema(tb testing.TB) string {
+	tb.Helper()
 	dsn := os.Getenv(postgresEnv)
 	if dsn == "" {
 		tb.Skipf("set %s to a PostgreSQL DSN to run the PostgreSQL half", postgresEnv)
@@ -51,14 +62,15 @@ func postgresBackend(tb testing.TB) storeOpener {
 		assert.NoError(tb, err)
 		assert.NoError(tb, admin.Close())
 	})
+	return withSearchPath(dsn, schema)
+}
 
-	scoped := withSearchPath(dsn, schema)
-	return func(tb testing.TB) Store {
-		s, err := OpenPostgres(scoped)
-		require.NoError(tb, err)
-		tb.Cleanup(func() { assert.NoError(tb, s.Close()) })
-		return s
-	}
+func openPostgres(tb testing.TB, dsn string) *SQLStore {
+	tb.Helper()
+	s, err := OpenPostgres(dsn)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { assert.NoError(tb, s.Close()) })
+	return s
 }
 
 // withSearchPath points dsn, URL or key=value, at schema.

@@ -83,12 +83,20 @@ func stateErr(state GrantState) error {
 
 // Table answers the proxy's inline grant check. Decisions are cached in an
 // LRU; grants that were revoked or released sit in a revocation set that is
-// consulted before the cache. It is safe for concurrent use.
+// consulted before the cache. A Table over a store that other processes
+// write trusts its cache only while a Feed tells it of their changes. It
+// is safe for concurrent use.
 type Table struct {
 	store  Store
 	cache  *lru.Cache[string, cached]
 	hits   atomic.Uint64
 	misses atomic.Uint64
+	// distrusted is set while the cache may miss changes made elsewhere:
+	// checks then read the store and nothing is cached.
+	distrusted atomic.Bool
+	// epoch counts the cache's invalidations, so that a miss does not
+	// cache what it read before one.
+	epoch atomic.Uint64
 
 	mu      sync.RWMutex
 	revoked map[string]Change
@@ -170,17 +178,21 @@ func (t *Table) revokedErr(grantID string) error {
 	return stateErr(c.State)
 }
 
-// lookup returns the cached grant, reading the store on a miss.
+// lookup returns the cached grant, reading the store on a miss or while
+// the cache is distrusted.
 func (t *Table) lookup(grantID string) (cached, error) {
-	if c, ok := t.cache.Get(grantID); ok {
-		t.hits.Add(1)
-		return c, nil
+	if !t.distrusted.Load() {
+		if c, ok := t.cache.Get(grantID); ok {
+			t.hits.Add(1)
+			return c, nil
+		}
 	}
 	t.misses.Add(1)
 
 	if grantID == "" {
 		return cached{}, ErrUnknownGrant
 	}
+	epoch := t.epoch.Load()
 	g, err := t.read(grantID)
 	if err != nil {
 		return cached{}, err
@@ -188,8 +200,43 @@ func (t *Table) lookup(grantID string) (cached, error) {
 
 	// Unknown grants are not cached, or anyone could fill the cache.
 	c := cachedOf(g)
-	t.cache.Add(grantID, c)
+	t.remember(grantID, c, epoch)
 	return c, nil
+}
+
+// remember caches what a miss read unless the cache is distrusted or was
+// invalidated since the read began at epoch: what was read may predate
+// the change the invalidation was for. An invalidation counts before it
+// removes, so whichever of the two runs second leaves the entry out.
+func (t *Table) remember(grantID string, c cached, epoch uint64) {
+	if t.distrusted.Load() {
+		return
+	}
+	t.cache.Add(grantID, c)
+	if t.epoch.Load() != epoch || t.distrusted.Load() {
+		t.cache.Remove(grantID)
+	}
+}
+
+// forget drops grantID from the cache.
+func (t *Table) forget(grantID string) {
+	t.epoch.Add(1)
+	t.cache.Remove(grantID)
+}
+
+// distrust stops the Table from answering out of its cache, and empties
+// it, until trust is called: a Feed calls it when it stops hearing of
+// other replicas' changes.
+func (t *Table) distrust() {
+	t.distrusted.Store(true)
+	t.epoch.Add(1)
+	t.cache.Purge()
+}
+
+// trust lets the Table cache again, once a Feed has caught up.
+func (t *Table) trust() {
+	t.epoch.Add(1)
+	t.distrusted.Store(false)
 }
 
 // read fetches a grant from the store.
@@ -220,7 +267,7 @@ func (t *Table) Ended(c Change) {
 		t.revoked[c.GrantID] = c
 		t.mu.Unlock()
 	}
-	t.cache.Remove(c.GrantID)
+	t.forget(c.GrantID)
 
 	for _, fn := range t.watching() {
 		fn(c)
