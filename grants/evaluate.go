@@ -30,7 +30,8 @@ const (
 type Evaluation struct {
 	Outcome Outcome
 	// Duration is how long the grant would last: what was asked for, or
-	// the policy's maximum when the policy caps.
+	// the policy's maximum when the policy caps, or what is left of the
+	// approving rule's window when that is less.
 	Duration time.Duration
 	// Rule names what approved the request: a rule's name or RuleAlways;
 	// empty unless Outcome is OutcomeApproved.
@@ -191,11 +192,30 @@ func (ev *Evaluation) autoApprove(a AutoApprove, u User, ticket string,
 		miss := r.miss(u, ev.Duration, ticket, now)
 		if miss == "" {
 			ev.note("approved by rule %s", r.Name)
+			ev.fitWindow(r, now)
 			return r.Name, true
 		}
 		ev.note("rule %s does not apply: %s", r.Name, miss)
 	}
 	return "", false
+}
+
+// fitWindow shortens ev.Duration so that a grant that rule r approves at
+// now ends when the stretch of r's window holding now ends: a rule that
+// holds in office hours grants access in office hours only.
+func (ev *Evaluation) fitWindow(r Rule, now time.Time) {
+	if r.Window == nil {
+		return
+	}
+	end, ok := r.Window.End(now)
+	if !ok || !now.Add(ev.Duration).After(end) {
+		return
+	}
+
+	short := end.Sub(now)
+	ev.note("duration %s shortened to %s: rule %s holds only until %s, the end of %s",
+		ev.Duration, short, r.Name, r.Window.Describe(end), r.Window)
+	ev.Duration = short
 }
 
 // miss returns the first condition of r that does not hold, in words, or

@@ -162,6 +162,12 @@ func TestEvaluate(t *testing.T) {
 			req:    withTicket(ask(olga, time.Hour), "INC-1"),
 			policy: Policy{AutoApprove: rules}, at: mondayMorning,
 			outcome: OutcomeApproved, rule: "oncall-office-hours"},
+		{name: "rule: grant ends with the window", who: olga,
+			req:    withTicket(ask(olga, time.Hour), "INC-1"),
+			policy: Policy{AutoApprove: rules}, at: utc(2025, 3, 31, 15, 40),
+			outcome: OutcomeApproved, rule: "oncall-office-hours",
+			duration: 20 * time.Minute, reason: "duration 1h0m0s shortened to 20m0s: " +
+				"rule oncall-office-hours holds only until Mon 18:00 in Europe/Berlin"},
 		{name: "rule: window read in Berlin time across DST", who: olga,
 			req:    withTicket(ask(olga, time.Hour), "INC-1"),
 			policy: Policy{AutoApprove: rules}, at: fridayEarly,

@@ -119,7 +119,8 @@ type Rule struct {
 	Requesters []Principal
 	// MaxDuration limits the rule to requests no longer than it.
 	MaxDuration time.Duration
-	// Window limits the rule to requests made inside it.
+	// Window limits the rule to requests made inside it; the grants it
+	// approves end, at the latest, when that stretch of the window ends.
 	Window *Window
 	// Ticket limits the rule to requests that give a ticket reference.
 	Ticket bool

@@ -100,6 +100,33 @@ func TestApproversList(t *testing.T) {
 	assert.Empty(t, r.Rule)
 }
 
+// TestRuleGrantEndsWithItsWindow approves a request on Friday at 17:50 in
+// Berlin under a rule that holds in office hours: the grant must end at
+// 18:00, not run into Saturday, and the request must say why it is short.
+func TestRuleGrantEndsWithItsWindow(t *testing.T) {
+	e := newEnv(t)
+	e.clock.now = utc(2025, 3, 28, 16, 50)
+	closing := utc(2025, 3, 28, 17, 0)
+	rule := Rule{Name: "office-hours",
+		Window: mustWindow(t, "Mon-Fri 08:00-18:00 Europe/Berlin")}
+	withPolicies(t, e, Policy{AutoApprove: AutoApprove{Rules: []Rule{rule}}})
+
+	r := e.request(t, "alice", "db", 8*time.Hour)
+	require.Equal(t, RequestApproved, r.State)
+	g, err := e.svc.Grant(t.Context(), r.GrantID)
+	require.NoError(t, err)
+
+	assert.Equal(t, closing, g.NotAfter)
+	assert.Equal(t, closing, e.signer.grants[0].NotAfter, "the certificate ends too")
+	assert.Equal(t, 10*time.Minute, r.Duration)
+	assert.Contains(t, r.Notes, "duration 8h0m0s shortened to 10m0s: rule "+
+		"office-hours holds only until Fri 18:00 in Europe/Berlin, the end of "+
+		"Mon-Fri 08:00-18:00 Europe/Berlin")
+	assert.NoError(t, e.table.Check(g.ID, "alice", "db", closing.Add(-time.Second)))
+	assert.ErrorIs(t, e.table.Check(g.ID, "alice", "db", utc(2025, 3, 29, 0, 0)),
+		ErrGrantExpired, "Saturday 01:00 in Berlin")
+}
+
 func TestDenialEndsRequestAtOnce(t *testing.T) {
 	e := newEnv(t)
 	withPolicies(t, e, Policy{Approvals: 2, Approvers: []Principal{"group:db-leads"}})

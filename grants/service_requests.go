@@ -45,7 +45,10 @@ func (s *Service) create(tx Tx, fx *effects, n NewRequest) (Request, error) {
 			Problem: fmt.Sprintf("unknown resource %q", n.Resource)}
 	}
 
-	ev := Evaluate(res.Policy, u, n, s.clock())
+	// One instant for the policy and the grant, so that a grant fitted to
+	// a rule's window ends exactly when the window does.
+	now := s.clock()
+	ev := Evaluate(res.Policy, u, n, now)
 	if ev.Outcome == OutcomeRefused {
 		return Request{}, ev.Err
 	}
@@ -53,7 +56,7 @@ func (s *Service) create(tx Tx, fx *effects, n NewRequest) (Request, error) {
 		return Request{}, &InputError{Field: "csr", Problem: "must not be empty"}
 	}
 
-	r := s.newRequest(n, ev)
+	r := s.newRequest(n, ev, now)
 	if err := tx.InsertRequest(r); err != nil {
 		return Request{}, err
 	}
@@ -64,12 +67,12 @@ func (s *Service) create(tx Tx, fx *effects, n NewRequest) (Request, error) {
 	}
 
 	if ev.Outcome == OutcomeApproved {
-		return r, s.autoApprove(tx, fx, &r, res.Policy)
+		return r, s.autoApprove(tx, fx, &r, res.Policy, now)
 	}
 	return r, nil
 }
 
-func (s *Service) newRequest(n NewRequest, ev Evaluation) Request {
+func (s *Service) newRequest(n NewRequest, ev Evaluation, now time.Time) Request {
 	return Request{
 		ID:        newID(requestPrefix),
 		User:      n.User,
@@ -79,7 +82,7 @@ func (s *Service) newRequest(n NewRequest, ev Evaluation) Request {
 		Ticket:    n.Ticket,
 		CSR:       n.CSR,
 		State:     RequestPending,
-		CreatedAt: s.clock(),
+		CreatedAt: now,
 		Decisions: []Decision{},
 		Rule:      ev.Rule,
 		Notes:     ev.Reasons,
@@ -87,9 +90,9 @@ func (s *Service) newRequest(n NewRequest, ev Evaluation) Request {
 }
 
 // autoApprove approves r in the name of the policy rule r.Rule and
-// activates its grant.
-func (s *Service) autoApprove(tx Tx, fx *effects, r *Request, p Policy) error {
-	now := s.clock()
+// activates its grant, starting now.
+func (s *Service) autoApprove(tx Tx, fx *effects, r *Request, p Policy,
+	now time.Time) error {
 	detail := "auto-approved by rule " + r.Rule
 	if err := s.audit(tx, systemActor, "request.approve", r.ID, detail); err != nil {
 		return err

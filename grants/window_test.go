@@ -77,6 +77,52 @@ func TestWindowContains(t *testing.T) {
 	}
 }
 
+// TestWindowEnd uses the same dates as TestWindowContains.
+func TestWindowEnd(t *testing.T) {
+	const (
+		office   = "Mon-Fri 08:00-18:00 Europe/Berlin"
+		lostHour = "Sun 01:30-03:30 Europe/Berlin"
+		weekend  = "Fri-Sat 22:00-06:00 America/New_York"
+	)
+	tests := []struct {
+		name   string
+		window string
+		at     time.Time
+		want   time.Time // zero: End reports false
+	}{
+		{"office: Fri 17:50 CET ends at 18:00 CET", office,
+			utc(2025, 3, 28, 16, 50), utc(2025, 3, 28, 17, 0)},
+		{"office DST: Mon 08:30 CEST ends at 18:00 CEST", office,
+			utc(2025, 3, 31, 6, 30), utc(2025, 3, 31, 16, 0)},
+		{"office: 17:59:59 ends a second later", office,
+			utc(2025, 3, 31, 15, 59).Add(59 * time.Second), utc(2025, 3, 31, 16, 0)},
+		{"office: outside", office, utc(2025, 3, 29, 10, 0), time.Time{}},
+		{"lost hour: 01:45 CET ends at 03:30 CEST", lostHour,
+			utc(2025, 3, 30, 0, 45), utc(2025, 3, 30, 1, 30)},
+		{"overnight: Fri 23:00 EST runs into Sat 06:00 EST", weekend,
+			utc(2025, 3, 8, 4, 0), utc(2025, 3, 8, 11, 0)},
+		{"overnight DST: Sat 22:00 EST ends Sun 06:00 EDT", weekend,
+			utc(2025, 3, 9, 3, 0), utc(2025, 3, 9, 10, 0)},
+		{"overnight: Sat 05:00 belongs to Fri", weekend,
+			utc(2025, 3, 8, 10, 0), utc(2025, 3, 8, 11, 0)},
+		{"days that touch run on", "Mon-Fri 00:00-24:00 UTC",
+			utc(2025, 6, 3, 12, 0), utc(2025, 6, 7, 0, 0)},
+		{"a span to 24:00 before a day off", "Mon,Wed 06:00-24:00 UTC",
+			utc(2025, 6, 2, 13, 0), utc(2025, 6, 3, 0, 0)},
+		{"whole week never ends", "Mon-Sun 00:00-24:00 UTC",
+			utc(2025, 6, 1, 23, 59), time.Time{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := mustWindow(t, tc.window)
+			end, ok := w.End(tc.at)
+			assert.Equal(t, !tc.want.IsZero(), ok)
+			assert.True(t, tc.want.Equal(end), "end %s, want %s",
+				w.Describe(end), w.Describe(tc.want))
+		})
+	}
+}
+
 func TestParseWindowRefuses(t *testing.T) {
 	tests := []struct {
 		name, text, want string
@@ -122,5 +168,12 @@ func FuzzParseWindow(f *testing.F) {
 		require.NoError(t, err, "String must parse back")
 		at := utc(2025, 3, 30, 1, 30)
 		assert.Equal(t, w.Contains(at), again.Contains(at))
+
+		end, ok := w.End(at)
+		if ok {
+			assert.True(t, end.After(at), "the end comes after the start")
+			assert.False(t, w.Contains(end), "the end is outside")
+			assert.LessOrEqual(t, end.Sub(at), 8*24*time.Hour)
+		}
 	})
 }
