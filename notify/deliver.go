@@ -51,6 +51,9 @@ func (w *worker) deliver(ctx context.Context, p Payload) error {
 	b.InitialInterval, b.MaxInterval = w.initial, w.maxBackoff
 	attempts := 0
 	op := func() (struct{}, error) {
+		if !w.hold(ctx) {
+			return struct{}{}, backoff.Permanent(errLeaseLost)
+		}
 		attempts++
 		return struct{}{}, w.attempt(ctx, p, body)
 	}

@@ -14,6 +14,12 @@
 // with capped exponential backoff for as long as it fails, and later events
 // for it wait in order: an audit feed never drops an event silently.
 //
+// Replicas that share a store (PostgreSQL) share out the webhooks: each
+// webhook is delivered only by the replica holding its lease in the store,
+// renewed while it delivers, given up when it stops, and taken over by
+// another replica when its holder stops or vanishes. A single process
+// (SQLite) needs no lease.
+//
 // It must not change the state of users, requests or grants: it reads them,
-// and it writes only its own cursors.
+// and it writes only its own cursors and leases.
 package notify

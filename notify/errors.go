@@ -21,3 +21,7 @@ var ErrWeakSecret = errors.New("webhook secret too short")
 // ErrSecretPermissions is returned when a webhook's secret file can be read
 // or written by its group or by others.
 var ErrSecretPermissions = errors.New("webhook secret file open to group or others")
+
+// errLeaseLost is returned when another process holds a webhook's lease, so
+// this one must not deliver it.
+var errLeaseLost = errors.New("webhook lease held by another process")

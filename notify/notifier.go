@@ -26,6 +26,10 @@ const (
 	// DefaultMaxBackoff caps the wait between retries: a receiver that
 	// keeps failing is tried about this often for as long as it fails.
 	DefaultMaxBackoff = time.Minute
+	// DefaultLeaseTTL is how long a webhook's lease lasts unless renewed:
+	// how long the other replicas wait before taking over from a holder
+	// that stopped without giving it up.
+	DefaultLeaseTTL = 30 * time.Second
 )
 
 // Options configure a Notifier.
@@ -53,7 +57,16 @@ type Options struct {
 	AttemptTimeout time.Duration
 	InitialBackoff time.Duration
 	MaxBackoff     time.Duration
-	// Now is the clock that timestamps signatures; nil means time.Now.
+	// Holder names this process in the store's leases, one per webhook:
+	// only the holder of a webhook's lease delivers it, so replicas that
+	// share a store deliver each event once between them. Empty means no
+	// leases: this process is the store's only user, as with SQLite.
+	Holder string
+	// LeaseTTL is how long a lease lasts unless renewed; its holder renews
+	// it after a third of that. Zero means DefaultLeaseTTL.
+	LeaseTTL time.Duration
+	// Now is the clock that timestamps signatures and dates leases; nil
+	// means time.Now. Replicas' clocks must agree to well within LeaseTTL.
 	Now func() time.Time
 }
 
@@ -68,6 +81,8 @@ type env struct {
 	timeout    time.Duration
 	initial    time.Duration
 	maxBackoff time.Duration
+	holder     string
+	leaseTTL   time.Duration
 	now        func() time.Time
 }
 
@@ -127,6 +142,8 @@ func newEnv(o Options) *env {
 		timeout:    orDefault(o.AttemptTimeout, DefaultAttemptTimeout),
 		initial:    orDefault(o.InitialBackoff, DefaultInitialBackoff),
 		maxBackoff: orDefault(o.MaxBackoff, DefaultMaxBackoff),
+		holder:     o.Holder,
+		leaseTTL:   orDefault(o.LeaseTTL, DefaultLeaseTTL),
 		now:        o.Now,
 	}
 	if e.log == nil {
@@ -200,12 +217,9 @@ func startCursor(tx grants.Tx, name string, newest []grants.Event) (int64, error
 }
 
 // Run delivers events to every webhook until ctx ends, then returns once
-// every loop has stopped. An attempt in flight when ctx ends is abandoned
-// and its event sent again by the next Run.
-//
-// TODO(fleet): replicas sharing a PostgreSQL store each run these loops
-// over the same cursors, so each event reaches a receiver once per replica;
-// one replica should hold a lease per webhook.
+// every loop has stopped and given up its lease. An attempt in flight when
+// ctx ends is abandoned and its event sent again by the next Run, or by the
+// replica that takes the lease over.
 func (n *Notifier) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, w := range n.workers {

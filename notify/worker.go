@@ -29,6 +29,10 @@ type worker struct {
 	// written to the store.
 	cursor int64
 	saved  int64
+	// leasedUntil is when the webhook's lease runs out unless renewed,
+	// zero when this process does not hold it; renewAt is when to renew.
+	leasedUntil time.Time
+	renewAt     time.Time
 }
 
 func (w *worker) run(ctx context.Context) {
@@ -36,10 +40,15 @@ func (w *worker) run(ctx context.Context) {
 		zap.String(keyWebhook, w.hook.Name), zap.Int64(keyCursor, w.cursor))
 
 	for ctx.Err() == nil {
+		if !w.hold(ctx) {
+			sleep(ctx, w.poll)
+			continue
+		}
 		if more := w.step(ctx); !more {
 			sleep(ctx, w.poll)
 		}
 	}
+	w.release()
 	w.log.Info("webhook stopped",
 		zap.String(keyWebhook, w.hook.Name), zap.Int64(keyCursor, w.saved))
 }
@@ -106,8 +115,10 @@ func (w *worker) skip(e grants.Event, err error) {
 	w.cursor = e.Seq
 }
 
-// save writes the cursor when it moved. A failure is logged and tried again
-// at the next save; meanwhile a restart would send some events twice.
+// save writes the cursor when it moved, renewing the lease in the same
+// transaction: a process that lost the lease saves nothing. A failure is
+// logged and tried again at the next save; meanwhile a restart, or the
+// next holder, would send some events twice.
 func (w *worker) save(ctx context.Context) {
 	if w.cursor == w.saved {
 		return
@@ -115,20 +126,34 @@ func (w *worker) save(ctx context.Context) {
 
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 	defer cancel()
+	now := w.now()
 	err := w.store.Update(ctx, func(tx grants.Tx) error {
+		if w.holder != "" {
+			if err := w.takeLease(tx, now); err != nil {
+				return err
+			}
+		}
 		return tx.SetCursor(w.hook.Name, w.cursor)
 	})
+	if errors.Is(err, errLeaseLost) {
+		w.lose(ctx, err)
+		return
+	}
 	if err != nil {
 		w.log.Warn("webhook cursor not saved", zap.String(keyWebhook, w.hook.Name),
 			zap.Int64(keyCursor, w.cursor), zap.Error(err))
 		return
 	}
+	if w.holder != "" {
+		w.leased(now)
+	}
 	w.saved = w.cursor
 }
 
-// warn logs err unless it only says that ctx ended.
+// warn logs err unless it only says that ctx ended, or that another
+// process holds the lease, which lose tells.
 func (w *worker) warn(ctx context.Context, msg string, err error) {
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || errors.Is(err, errLeaseLost) {
 		return
 	}
 	w.log.Warn(msg, zap.String(keyWebhook, w.hook.Name), zap.Error(err))
