@@ -48,6 +48,8 @@ type Config struct {
 	Resources   []Resource `yaml:"resources"`
 	// Webhooks receive audit events; none means no notifications.
 	Webhooks []Webhook `yaml:"webhooks,omitempty"`
+	// Store is where state is kept; absent means SQLite in DataDir.
+	Store Store `yaml:"store,omitempty"`
 	// Path is the file Load read, for reloading it; empty when the Config
 	// was built in code.
 	Path string `yaml:"-"`
@@ -116,6 +118,7 @@ func Load(path string) (*Config, error) {
 	c.DataDir = resolve(filepath.Dir(path), c.DataDir)
 	c.Path = path
 	c.resolveSecretFiles(filepath.Dir(path))
+	c.Store.resolve(filepath.Dir(path))
 	return c, nil
 }
 

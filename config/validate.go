@@ -34,6 +34,9 @@ func (c *Config) Validate() error {
 			return invalid(key, n, "a DNS name or an IP address")
 		}
 	}
+	if err := c.Store.validate(); err != nil {
+		return err
+	}
 	if err := c.validateResources(); err != nil {
 		return err
 	}
