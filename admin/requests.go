@@ -38,7 +38,7 @@ func (s *server) createRequest(w http.ResponseWriter, r *http.Request, u grants.
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, s.requestView(req))
+	return s.writeRequest(w, r, http.StatusCreated, req)
 }
 
 // listRequests answers GET /v1/requests.
@@ -77,7 +77,7 @@ func (s *server) listRequests(w http.ResponseWriter, r *http.Request, u grants.U
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, views(list, s.requestView))
+	return s.writeRequests(w, r, list)
 }
 
 // allRequests returns u's own requests, or every request when u decides.
@@ -138,7 +138,7 @@ func (s *server) getRequest(w http.ResponseWriter, r *http.Request, u grants.Use
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.requestView(req))
+	return s.writeRequest(w, r, http.StatusOK, req)
 }
 
 // visibleRequest returns the request named in the path if u may see it.
@@ -167,7 +167,7 @@ func (s *server) approve(w http.ResponseWriter, r *http.Request, u grants.User) 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.requestView(req))
+	return s.writeRequest(w, r, http.StatusOK, req)
 }
 
 // deny answers POST /v1/requests/{id}/deny (approver).
@@ -181,7 +181,7 @@ func (s *server) deny(w http.ResponseWriter, r *http.Request, u grants.User) err
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.requestView(req))
+	return s.writeRequest(w, r, http.StatusOK, req)
 }
 
 // cancel answers POST /v1/requests/{id}/cancel; the service lets only the
@@ -195,7 +195,7 @@ func (s *server) cancel(w http.ResponseWriter, r *http.Request, u grants.User) e
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.requestView(req))
+	return s.writeRequest(w, r, http.StatusOK, req)
 }
 
 // parseDuration reads the duration field of a request body.

@@ -128,6 +128,26 @@ func TestDecisionRules(t *testing.T) {
 	}
 }
 
+// TestDisabledApproversApprovalLapses checks over the API that an approval
+// stops counting when its approver is disabled: pair needs two.
+func TestDisabledApproversApprovalLapses(t *testing.T) {
+	f := newFlowFixture(t)
+	ctx := context.Background()
+	_, csr := newCSR(t)
+	req, err := f.alice.CreateRequest(ctx, "pair", time.Hour, "pairing", csr)
+	require.NoError(t, err)
+	_, err = f.bob.Approve(ctx, req.ID, "")
+	require.NoError(t, err)
+	_, err = f.env.svc.DisableUser(ctx, "test", "bob")
+	require.NoError(t, err)
+
+	got, err := f.carol.Approve(ctx, req.ID, "")
+	require.NoError(t, err)
+	assert.Equal(t, grants.RequestPending, got.State)
+	assert.Empty(t, got.GrantID)
+	assert.Equal(t, "needs 1 more approval from any approver", got.Needs)
+}
+
 func TestRevokeByAdmin(t *testing.T) {
 	f := newFlowFixture(t)
 	ctx := context.Background()

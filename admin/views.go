@@ -1,6 +1,9 @@
 package admin
 
 import (
+	"context"
+	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -140,15 +143,44 @@ func requestView(r grants.Request) RequestView {
 
 // requestView returns the view of r with what it still needs, when it is
 // pending, under the policy in force.
-func (s *server) requestView(r grants.Request) RequestView {
+func (s *server) requestView(ctx context.Context, r grants.Request) (RequestView, error) {
 	v := requestView(r)
 	if r.State != grants.RequestPending {
-		return v
+		return v, nil
 	}
-	if p, ok := s.svc.Progress(r); ok {
+
+	p, ok, err := s.svc.Progress(ctx, r)
+	if err != nil {
+		return RequestView{}, fmt.Errorf("progress of request %s: %w", r.ID, err)
+	}
+	if ok {
 		v.Needs = p.String()
 	}
-	return v
+	return v, nil
+}
+
+// writeRequest answers with the view of req.
+func (s *server) writeRequest(w http.ResponseWriter, r *http.Request, status int,
+	req grants.Request) error {
+	v, err := s.requestView(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, status, v)
+}
+
+// writeRequests answers with the views of list, [] when it is empty.
+func (s *server) writeRequests(w http.ResponseWriter, r *http.Request,
+	list []grants.Request) error {
+	out := make([]RequestView, len(list))
+	for i, req := range list {
+		v, err := s.requestView(r.Context(), req)
+		if err != nil {
+			return err
+		}
+		out[i] = v
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // grantView returns the view of g.

@@ -297,6 +297,13 @@ func TestTally(t *testing.T) {
 		return Decision{Approver: who, Verdict: VerdictApprove, At: at}
 	}
 	leads := Policy{Approvals: 2, Approvers: []Principal{"group:db-leads"}}
+	lena := User{Name: "lena", Roles: []Role{RoleApprover}, Groups: []string{"db-leads"}}
+	dora := lena
+	dora.Name, dora.Disabled = "dora", true
+	current := map[string]User{}
+	for _, u := range []User{alice, bob, carlos, lena, dora} {
+		current[u.Name] = u
+	}
 
 	tests := []struct {
 		name      string
@@ -318,14 +325,25 @@ func TestTally(t *testing.T) {
 		{"denials do not count", leads, []Decision{{Approver: "bob",
 			Verdict: VerdictDeny, At: at}}, 0, false,
 			"needs 2 approvals from group:db-leads"},
-		{"enough", leads, []Decision{approve("bob"), approve("carlos")}, 2, true,
+		{"enough", leads, []Decision{approve("bob"), approve("lena")}, 2, true,
 			"has the approvals it needs"},
+		{"one who left the approvers no longer counts", leads,
+			[]Decision{approve("bob"), approve("carlos")}, 1, false,
+			"needs 1 more approval from group:db-leads"},
+		{"one disabled since no longer counts", leads,
+			[]Decision{approve("dora"), approve("bob")}, 1, false,
+			"needs 1 more approval from group:db-leads"},
+		{"one no longer known does not count", leads,
+			[]Decision{approve("bob"), approve("ghost")}, 1, false,
+			"needs 1 more approval from group:db-leads"},
 		{"default policy", Policy{}, nil, 0, false, "needs 1 approval from any approver"},
+		{"default policy takes any approver", Policy{},
+			[]Decision{approve("carlos")}, 1, true, "has the approvals it needs"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := Request{User: "alice", Decisions: tc.decisions}
-			p := Tally(tc.policy, r)
+			p := Tally(tc.policy, r, current)
 			assert.Equal(t, tc.have, p.Have)
 			assert.Equal(t, tc.done, p.Done())
 			assert.Equal(t, tc.text, p.String())

@@ -1,6 +1,9 @@
 package grants
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Progress says how far a pending request is from approval.
 type Progress struct {
@@ -13,13 +16,37 @@ type Progress struct {
 }
 
 // Tally returns r's progress under p. An approver counts once however
-// often they appear, and the requester never counts.
-func Tally(p Policy, r Request) Progress {
-	return Progress{
-		Have: len(approvers(r)),
-		Need: p.Required(),
-		From: p.Approvers,
+// often they appear, and only while they may still decide r under p: the
+// requester never counts, nor does an approver who has since been
+// disabled, lost the approver role or left p's approvers. current holds
+// the users who approved r as they are now, by name; an approver missing
+// from it does not count.
+func Tally(p Policy, r Request, current map[string]User) Progress {
+	have := 0
+	for name := range approvers(r) {
+		u, ok := current[name]
+		if ok && p.MayDecide(u, r) == nil {
+			have++
+		}
 	}
+	return Progress{Have: have, Need: p.Required(), From: p.Approvers}
+}
+
+// currentApprovers returns the users who approved r as they are in tx now,
+// by name; one who no longer exists is left out.
+func currentApprovers(tx Tx, r Request) (map[string]User, error) {
+	out := make(map[string]User)
+	for name := range approvers(r) {
+		u, err := tx.User(name)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("approver of request %s: %w", r.ID, err)
+		}
+		out[name] = u
+	}
+	return out, nil
 }
 
 // approvers returns the set of people other than r's requester who

@@ -90,7 +90,8 @@ func TestApproversList(t *testing.T) {
 
 	r, err = e.svc.Approve(t.Context(), r.ID, "bob", "")
 	require.NoError(t, err)
-	progress, ok := e.svc.Progress(r)
+	progress, ok, err := e.svc.Progress(t.Context(), r)
+	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, "needs 1 more approval from group:db-leads", progress.String())
 
@@ -125,6 +126,52 @@ func TestRuleGrantEndsWithItsWindow(t *testing.T) {
 	assert.NoError(t, e.table.Check(g.ID, "alice", "db", closing.Add(-time.Second)))
 	assert.ErrorIs(t, e.table.Check(g.ID, "alice", "db", utc(2025, 3, 29, 0, 0)),
 		ErrGrantExpired, "Saturday 01:00 in Berlin")
+}
+
+// TestApprovalLapsesWithItsApprover checks that an approval counts only
+// while its approver may still decide: once bob has left db-leads, or has
+// been disabled, carol's approval is the first of two, not the second.
+func TestApprovalLapsesWithItsApprover(t *testing.T) {
+	tests := []struct {
+		name   string
+		demote func(testing.TB, *env)
+	}{
+		{"left the approvers' group", func(tb testing.TB, e *env) {
+			_, err := e.svc.UpdateUser(tb.Context(), "dave", "bob",
+				UserChange{Groups: []string{}})
+			require.NoError(tb, err)
+		}},
+		{"disabled", func(tb testing.TB, e *env) {
+			_, err := e.svc.DisableUser(tb.Context(), "dave", "bob")
+			require.NoError(tb, err)
+		}},
+		{"lost the approver role", func(tb testing.TB, e *env) {
+			_, err := e.svc.UpdateUser(tb.Context(), "dave", "bob",
+				UserChange{Roles: []Role{RoleRequester}})
+			require.NoError(tb, err)
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			withPolicies(t, e, Policy{Approvals: 2,
+				Approvers: []Principal{"group:db-leads"}})
+			r := e.request(t, "alice", "db", time.Hour)
+			_, err := e.svc.Approve(t.Context(), r.ID, "bob", "")
+			require.NoError(t, err)
+			tc.demote(t, e)
+
+			r, err = e.svc.Approve(t.Context(), r.ID, "carol", "")
+			require.NoError(t, err)
+			assert.Equal(t, RequestPending, r.State)
+			assert.Empty(t, r.GrantID)
+			progress, ok, err := e.svc.Progress(t.Context(), r)
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, "needs 1 more approval from group:db-leads",
+				progress.String())
+		})
+	}
 }
 
 func TestDenialEndsRequestAtOnce(t *testing.T) {

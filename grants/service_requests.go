@@ -136,7 +136,8 @@ func (s *Service) decidable(tx Tx, id, approver string) (Request, Policy, error)
 	return r, res.Policy, nil
 }
 
-// Approve records an approval. When the policy's approval count is reached
+// Approve records an approval. When the policy's approval count is reached,
+// counting only approvers who may still decide the request (see Tally),
 // the grant becomes active, starting now, and its certificate is signed in
 // the same transaction. The comment may be empty; a refusal is
 // ErrNotFound, ErrConflict (not pending, or already approved by approver)
@@ -183,7 +184,11 @@ func (s *Service) approve(tx Tx, fx *effects, r *Request, p Policy,
 		return err
 	}
 
-	if Tally(p, *r).Done() {
+	current, err := currentApprovers(tx, *r)
+	if err != nil {
+		return err
+	}
+	if Tally(p, *r, current).Done() {
 		g, err := s.activate(tx, fx, *r, p, approver, now)
 		if err != nil {
 			return err
@@ -265,14 +270,23 @@ func (s *Service) MayDecide(u User, r Request) error {
 }
 
 // Progress returns how far the pending request r is from approval under
-// its resource's current policy; false when the resource is no longer
-// configured.
-func (s *Service) Progress(r Request) (Progress, bool) {
+// its resource's current policy, counting the approvals of those who may
+// still decide it; false when the resource is no longer configured.
+func (s *Service) Progress(ctx context.Context, r Request) (Progress, bool, error) {
 	res, ok := s.resource(r.Resource)
 	if !ok {
-		return Progress{}, false
+		return Progress{}, false, nil
 	}
-	return Tally(res.Policy, r), true
+
+	var current map[string]User
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		current, err = currentApprovers(tx, r)
+		return err
+	})
+	if err != nil {
+		return Progress{}, false, err
+	}
+	return Tally(res.Policy, r, current), true, nil
 }
 
 // Cancel lets the requester withdraw their own pending request.
