@@ -140,8 +140,9 @@ func (s *Service) decidable(tx Tx, id, approver string) (Request, Policy, error)
 // counting only approvers who may still decide the request (see Tally),
 // the grant becomes active, starting now, and its certificate is signed in
 // the same transaction. The comment may be empty; a refusal is
-// ErrNotFound, ErrConflict (not pending, or already approved by approver)
-// or ErrForbidden (own request, not an approver the policy allows).
+// ErrNotFound, ErrConflict (not pending, past its pending TTL, or already
+// approved by approver) or ErrForbidden (own request, not an approver the
+// policy allows).
 func (s *Service) Approve(ctx context.Context, id, approver, comment string,
 ) (Request, error) {
 	comment = strings.TrimSpace(comment)
@@ -151,7 +152,26 @@ func (s *Service) Approve(ctx context.Context, id, approver, comment string,
 		}
 	}
 
-	var r Request
+	return s.decide(ctx, id, approver,
+		func(tx Tx, fx *effects, r *Request, p Policy) error {
+			if approvers(*r)[approver] {
+				return fmt.Errorf("request %s already approved by %s: %w",
+					id, approver, ErrConflict)
+			}
+			return s.approve(tx, fx, r, p, approver, comment)
+		})
+}
+
+// decide runs act on request id in one transaction once approver may
+// decide it. A request that waited past its pending TTL is expired in that
+// transaction instead, as the sweep would have, and ErrConflict returned
+// once that is committed: nobody decides a request that ran out of time.
+func (s *Service) decide(ctx context.Context, id, approver string,
+	act func(tx Tx, fx *effects, r *Request, p Policy) error) (Request, error) {
+	var (
+		r       Request
+		expired bool
+	)
 	err := s.update(ctx, func(tx Tx, fx *effects) error {
 		var (
 			p   Policy
@@ -161,14 +181,18 @@ func (s *Service) Approve(ctx context.Context, id, approver, comment string,
 		if err != nil {
 			return err
 		}
-		if approvers(r)[approver] {
-			return fmt.Errorf("request %s already approved by %s: %w",
-				id, approver, ErrConflict)
+		if expired = s.overdue(r, s.clock()); expired {
+			return s.endRequest(tx, fx, &r, RequestExpired, systemActor, whyOverdue)
 		}
-		return s.approve(tx, fx, &r, p, approver, comment)
+		return act(tx, fx, &r, p)
 	})
 	if err != nil {
 		return Request{}, err
+	}
+
+	if expired {
+		return Request{}, fmt.Errorf("request %s expired: no decision within %s: %w",
+			id, s.ttlOf(r.Resource), ErrConflict)
 	}
 	return r, nil
 }
@@ -240,21 +264,11 @@ func (s *Service) Deny(ctx context.Context, id, approver, comment string,
 		return Request{}, err
 	}
 
-	var r Request
-	err := s.update(ctx, func(tx Tx, fx *effects) error {
-		var err error
-		r, _, err = s.decidable(tx, id, approver)
-		if err != nil {
-			return err
-		}
+	return s.decide(ctx, id, approver, func(tx Tx, fx *effects, r *Request, _ Policy) error {
 		r.Decisions = append(r.Decisions, Decision{Approver: approver,
 			Verdict: VerdictDeny, Comment: comment, At: s.clock()})
-		return s.endRequest(tx, fx, &r, RequestDenied, approver, comment)
+		return s.endRequest(tx, fx, r, RequestDenied, approver, comment)
 	})
-	if err != nil {
-		return Request{}, err
-	}
-	return r, nil
 }
 
 // MayDecide returns nil when u may approve or deny r under its resource's

@@ -390,3 +390,41 @@ func TestFreeTextRefusesControlCharacters(t *testing.T) {
 		})
 	}
 }
+
+// TestDecidingAnOverdueRequestExpiresIt checks that a request past its
+// pending TTL cannot be decided in the gap before the sweep: the decision
+// expires it instead, as the sweep would, and says so.
+func TestDecidingAnOverdueRequestExpiresIt(t *testing.T) {
+	tests := []struct {
+		name   string
+		decide func(context.Context, *Service, string) (Request, error)
+	}{
+		{"approve", func(ctx context.Context, s *Service, id string) (Request, error) {
+			return s.Approve(ctx, id, "bob", "")
+		}},
+		{"deny", func(ctx context.Context, s *Service, id string) (Request, error) {
+			return s.Deny(ctx, id, "bob", "no")
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			onTime := alicesRequest(t, e)
+			late := alicesRequest(t, e)
+			e.clock.Advance(DefaultPendingTTL)
+			_, err := tc.decide(t.Context(), e.svc, onTime)
+			require.NoError(t, err, "exactly TTL old is still in time, as for the sweep")
+
+			e.clock.Advance(time.Second)
+			_, err = tc.decide(t.Context(), e.svc, late)
+			require.ErrorIs(t, err, ErrConflict)
+			assert.ErrorContains(t, err, "expired: no decision within 24h0m0s")
+
+			stored, err := e.svc.Request(t.Context(), late)
+			require.NoError(t, err)
+			assert.Equal(t, RequestExpired, stored.State)
+			assert.Empty(t, stored.Decisions)
+			assert.Equal(t, "request.expire", e.actions(t)[e.eventCount(t)-1])
+		})
+	}
+}

@@ -60,16 +60,25 @@ func (s *Service) expireRequests(tx Tx, fx *effects, now time.Time) (int, error)
 
 	n := 0
 	for _, r := range pending {
-		if !r.CreatedAt.Before(now.Add(-s.ttlOf(r.Resource))) {
+		if !s.overdue(r, now) {
 			continue
 		}
-		const why = "no decision in time"
-		if err := s.endRequest(tx, fx, &r, RequestExpired, systemActor, why); err != nil {
+		if err := s.endRequest(tx, fx, &r, RequestExpired, systemActor,
+			whyOverdue); err != nil {
 			return 0, err
 		}
 		n++
 	}
 	return n, nil
+}
+
+// whyOverdue is the audit detail of a request that expired pending.
+const whyOverdue = "no decision in time"
+
+// overdue reports whether the pending request r has waited longer than its
+// resource's pending TTL at now.
+func (s *Service) overdue(r Request, now time.Time) bool {
+	return r.CreatedAt.Before(now.Add(-s.ttlOf(r.Resource)))
 }
 
 // ttlOf returns how long a request for resource may stay pending; a
