@@ -27,6 +27,10 @@ const (
 	RenewalWindow = 7 * 24 * time.Hour
 	// DefaultSweepInterval is how often Run sweeps when given no interval.
 	DefaultSweepInterval = time.Minute
+	// MaxPendingPerUser is how many requests one user may have waiting for
+	// approvers at once; it keeps one requester from flooding the store
+	// and the approvers' lists.
+	MaxPendingPerUser = 20
 )
 
 // Resource is what the Service needs to know of a protected resource: its

@@ -11,9 +11,10 @@ import (
 
 // CreateRequest checks n against its resource's policy and stores it:
 // pending, or approved with its grant active when the policy approves it
-// at once. Bad input is an *InputError and a requester the policy does not
-// allow is ErrForbidden; neither changes anything. The reason and the
-// ticket are trimmed.
+// at once. Bad input is an *InputError, a requester the policy does not
+// allow is ErrForbidden, and a request that would wait while its requester
+// has MaxPendingPerUser waiting is ErrConflict; none changes anything. The
+// reason and the ticket are trimmed.
 func (s *Service) CreateRequest(ctx context.Context, n NewRequest) (Request, error) {
 	n.Reason = strings.TrimSpace(n.Reason)
 	n.Ticket = strings.TrimSpace(n.Ticket)
@@ -55,6 +56,11 @@ func (s *Service) create(tx Tx, fx *effects, n NewRequest) (Request, error) {
 	if len(n.CSR) == 0 {
 		return Request{}, &InputError{Field: "csr", Problem: "must not be empty"}
 	}
+	if ev.Outcome == OutcomePending {
+		if err := checkPendingRoom(tx, n.User); err != nil {
+			return Request{}, err
+		}
+	}
 
 	r := s.newRequest(n, ev, now)
 	if err := tx.InsertRequest(r); err != nil {
@@ -70,6 +76,22 @@ func (s *Service) create(tx Tx, fx *effects, n NewRequest) (Request, error) {
 		return r, s.autoApprove(tx, fx, &r, res.Policy, now)
 	}
 	return r, nil
+}
+
+// checkPendingRoom refuses with ErrConflict when user already has
+// MaxPendingPerUser requests pending.
+func checkPendingRoom(tx Tx, user string) error {
+	pending, err := tx.Requests(RequestFilter{User: user,
+		States: []RequestState{RequestPending}})
+	if err != nil {
+		return err
+	}
+
+	if len(pending) >= MaxPendingPerUser {
+		return fmt.Errorf("user %q has %d requests pending, the most allowed: "+
+			"cancel one or wait for a decision: %w", user, len(pending), ErrConflict)
+	}
+	return nil
 }
 
 func (s *Service) newRequest(n NewRequest, ev Evaluation, now time.Time) Request {

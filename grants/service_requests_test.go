@@ -428,3 +428,33 @@ func TestDecidingAnOverdueRequestExpiresIt(t *testing.T) {
 		})
 	}
 }
+
+// TestPendingRequestsPerUserAreCapped checks that one requester cannot
+// flood the store and the approvers' lists with pending requests, and that
+// the cap is theirs alone.
+func TestPendingRequestsPerUserAreCapped(t *testing.T) {
+	e := newEnv(t)
+	var first Request
+	for i := range MaxPendingPerUser {
+		r := e.request(t, "alice", "db", time.Hour)
+		if i == 0 {
+			first = r
+		}
+	}
+	before := e.eventCount(t)
+
+	_, err := e.svc.CreateRequest(t.Context(), NewRequest{User: "alice",
+		Resource: "db", Duration: time.Hour, Reason: "one more", CSR: []byte(testCSR)})
+	require.ErrorIs(t, err, ErrConflict)
+	assert.ErrorContains(t, err, `user "alice" has 20 requests pending`)
+	assert.Equal(t, before, e.eventCount(t), "a refusal wrote an event")
+
+	e.request(t, "mallory", "db", time.Hour)
+	_, err = e.svc.Cancel(t.Context(), first.ID, "alice")
+	require.NoError(t, err)
+	e.request(t, "alice", "db", time.Hour)
+
+	withPolicies(t, e, Policy{AutoApprove: AutoApprove{Always: true}})
+	r := e.request(t, "alice", "db", time.Hour)
+	assert.Equal(t, RequestApproved, r.State, "a request that does not wait")
+}

@@ -6,19 +6,37 @@ import (
 	"time"
 )
 
-const requestColumns = "id, user_name, resource, duration, reason, csr, state," +
+// listedColumns are the columns of a request that lists read: all but the
+// CSR, which is the bulk of a row and is needed only to sign.
+const listedColumns = "id, user_name, resource, duration, reason, state," +
 	" created_at, decided_at, decisions, grant_id, ticket, auto_rule, notes"
 
+// requestColumns are all the columns of a request, the CSR last.
+const requestColumns = listedColumns + ", csr"
+
+// scanRequest reads a row of requestColumns.
 func scanRequest(row rowScanner) (Request, error) {
+	return scanRequestRow(row, true)
+}
+
+// scanListedRequest reads a row of listedColumns; CSR is left nil.
+func scanListedRequest(row rowScanner) (Request, error) {
+	return scanRequestRow(row, false)
+}
+
+func scanRequestRow(row rowScanner, withCSR bool) (Request, error) {
 	var (
 		r                Request
 		duration         int64
 		created, decided int64
 		decisions, notes string
 	)
-	err := row.Scan(&r.ID, &r.User, &r.Resource, &duration, &r.Reason, &r.CSR,
-		&r.State, &created, &decided, &decisions, &r.GrantID, &r.Ticket, &r.Rule,
-		&notes)
+	dest := []any{&r.ID, &r.User, &r.Resource, &duration, &r.Reason, &r.State,
+		&created, &decided, &decisions, &r.GrantID, &r.Ticket, &r.Rule, &notes}
+	if withCSR {
+		dest = append(dest, &r.CSR)
+	}
+	err := row.Scan(dest...)
 	if err != nil {
 		return Request{}, err
 	}
@@ -75,9 +93,9 @@ func (t *sqlTx) InsertRequest(r Request) error {
 	q := "INSERT INTO requests (" + requestColumns + ")" +
 		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	return t.insertNew(requestRows, r.ID, q,
-		r.ID, r.User, r.Resource, int64(r.Duration), r.Reason, orEmpty(r.CSR),
+		r.ID, r.User, r.Resource, int64(r.Duration), r.Reason,
 		string(r.State), nanos(r.CreatedAt), nanos(r.DecidedAt), decisions, r.GrantID,
-		r.Ticket, r.Rule, notes)
+		r.Ticket, r.Rule, notes, orEmpty(r.CSR))
 }
 
 // UpdateRequest implements Tx.
@@ -88,10 +106,10 @@ func (t *sqlTx) UpdateRequest(r Request) error {
 	}
 
 	q := "UPDATE requests SET user_name = ?, resource = ?, duration = ?, reason = ?," +
-		" csr = ?, state = ?, created_at = ?, decided_at = ?, decisions = ?," +
+		" state = ?, created_at = ?, decided_at = ?, decisions = ?," +
 		" grant_id = ?, ticket = ?, auto_rule = ?, notes = ? WHERE id = ?"
 	return t.updateOne(requestRows, r.ID, q,
-		r.User, r.Resource, int64(r.Duration), r.Reason, orEmpty(r.CSR),
+		r.User, r.Resource, int64(r.Duration), r.Reason,
 		string(r.State), nanos(r.CreatedAt), nanos(r.DecidedAt), decisions,
 		r.GrantID, r.Ticket, r.Rule, notes, r.ID)
 }
@@ -110,11 +128,11 @@ func (t *sqlTx) Requests(f RequestFilter) ([]Request, error) {
 		w.add("created_at < ?", f.CreatedBefore.UnixNano())
 	}
 
-	q := "SELECT " + requestColumns + " FROM requests" + w.String() +
+	q := "SELECT " + listedColumns + " FROM requests" + w.String() +
 		" ORDER BY created_at, id"
 	rows, err := t.query(q, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
-	return collect(rows, scanRequest)
+	return collect(rows, scanListedRequest)
 }

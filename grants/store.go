@@ -40,9 +40,11 @@ type Tx interface {
 	Request(id string) (Request, error)
 	// InsertRequest adds a request; ErrConflict when the ID is taken.
 	InsertRequest(r Request) error
-	// UpdateRequest replaces the stored request of the same ID.
+	// UpdateRequest replaces the stored request of the same ID, but for
+	// its CSR, which never changes once stored.
 	UpdateRequest(r Request) error
-	// Requests returns the requests f selects.
+	// Requests returns the requests f selects, without their CSRs: lists
+	// are read often, and a CSR is needed only to sign.
 	Requests(f RequestFilter) ([]Request, error)
 
 	// Grant returns the grant with this ID.

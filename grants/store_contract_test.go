@@ -204,12 +204,18 @@ func testStoreRequests(t *testing.T, s Store) {
 	r.Notes = []string{"approved by rule business-hours"}
 	r.Decisions = []Decision{{Approver: "bob", Verdict: VerdictApprove,
 		Comment: "ok", At: t0.Add(time.Minute)}}
-	update(t, s, func(tx Tx) error { return tx.UpdateRequest(r) })
+	listed := r
+	listed.CSR = nil
+	update(t, s, func(tx Tx) error { return tx.UpdateRequest(listed) })
 
 	view(t, s, func(tx Tx) error {
 		got, err := tx.Request("req_1")
 		require.NoError(t, err)
-		assert.Equal(t, r, got)
+		assert.Equal(t, r, got, "an update keeps the CSR")
+
+		all, err := tx.Requests(RequestFilter{})
+		require.NoError(t, err)
+		assert.Equal(t, []Request{listed}, all, "lists leave the CSR out")
 
 		_, err = tx.Request("req_nope")
 		assert.ErrorIs(t, err, ErrNotFound)
