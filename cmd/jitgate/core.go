@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -29,11 +32,20 @@ type core struct {
 	store     grants.Store
 	table     *grants.Table
 	service   *grants.Service
-	unlock    func() error
+	// feed brings other replicas' grant changes into table; nil with
+	// SQLite, whose one process makes every change itself.
+	feed *grants.Feed
+	// holder names this process in the store's webhook leases; empty with
+	// SQLite, which needs none.
+	holder string
+	unlock func() error
 }
 
-// openCore loads the CA and opens the store of cfg's data directory.
-func openCore(cfg *config.Config, log *zap.Logger, rec grants.Recorder) (*core, error) {
+// openCore loads the CA, locks cfg's data directory and opens the store
+// cfg names. The CA and the serving certificates stay in the data
+// directory even when the store is a database other replicas share.
+func openCore(ctx context.Context, cfg *config.Config, log *zap.Logger,
+	rec grants.Recorder) (*core, error) {
 	auth, err := ca.Load(cfg.DataDir, cfg.TrustDomain)
 	if err != nil {
 		return nil, err
@@ -42,19 +54,89 @@ func openCore(cfg *config.Config, log *zap.Logger, rec grants.Recorder) (*core, 
 	if err != nil {
 		return nil, err
 	}
-	store, err := grants.OpenSQLite(filepath.Join(cfg.DataDir, storeFile))
+	c, err := openServing(ctx, auth, cfg, log, rec)
 	if err != nil {
-		unlock()
-		return nil, err
-	}
-	c, err := newCore(auth, store, cfg, log, rec)
-	if err != nil {
-		store.Close()
 		unlock()
 		return nil, err
 	}
 	c.unlock = unlock
 	return c, nil
+}
+
+// openServing opens the store and builds a core on it that can serve: on
+// a shared store, with a grant feed and a lease holder name.
+func openServing(ctx context.Context, auth *ca.Authority, cfg *config.Config,
+	log *zap.Logger, rec grants.Recorder) (*core, error) {
+	store, dsn, err := openStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+
+	c, err := newCore(auth, store, cfg, log, rec)
+	if err == nil && dsn != "" {
+		err = c.joinFleet(ctx, dsn, log)
+	}
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	log.Info("store opened", zap.String("store", storeDriver(cfg)))
+	return c, nil
+}
+
+// openStore opens the store cfg names, and returns with it the connection
+// string that a grant feed needs, empty for SQLite.
+func openStore(cfg *config.Config) (grants.Store, string, error) {
+	if !cfg.Store.Postgres() {
+		store, err := grants.OpenSQLite(filepath.Join(cfg.DataDir, storeFile))
+		if err != nil {
+			return nil, "", err
+		}
+		return store, "", nil
+	}
+
+	dsn, err := cfg.Store.ReadDSN()
+	if err != nil {
+		return nil, "", err
+	}
+	store, err := grants.OpenPostgres(dsn)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: %w", err)
+	}
+	return store, dsn, nil
+}
+
+func storeDriver(cfg *config.Config) string {
+	if cfg.Store.Driver == "" {
+		return config.DefaultStoreDriver
+	}
+	return cfg.Store.Driver
+}
+
+// joinFleet readies c to share its store with other replicas: a Feed that
+// brings their grant changes into c's Table, and a name for the webhook
+// leases, unique even among containers that share a host name and PID.
+func (c *core) joinFleet(ctx context.Context, dsn string, log *zap.Logger) error {
+	feed, err := grants.NewFeed(ctx, grants.FeedOptions{
+		DSN: dsn, Store: c.store, Table: c.table,
+		Logger: log.Named("grants").Named("feed"),
+	})
+	if err != nil {
+		return err
+	}
+
+	host, _ := os.Hostname()
+	c.feed = feed
+	c.holder = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), rand.Text()[:8])
+	return nil
+}
+
+// runFeed applies other replicas' grant changes until ctx ends; with
+// SQLite it returns at once.
+func (c *core) runFeed(ctx context.Context) {
+	if c.feed != nil {
+		c.feed.Run(ctx)
+	}
 }
 
 func newCore(auth *ca.Authority, store grants.Store, cfg *config.Config,

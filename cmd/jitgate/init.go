@@ -26,10 +26,15 @@ const initHelp = `Create a new jitgate in DIR: a root CA and its signing interme
 (ECDSA P-256, keys readable by their owner only), the config file
 DIR/jitgate.yaml with defaults and no resources, the store, and a bootstrap admin
 profile in DIR/admin, so that JITGATE_HOME=DIR/admin jitgate ... acts as that
-admin. init refuses a DIR that already holds a jitgate rather than overwrite keys.`
+admin. init refuses a DIR that already holds a jitgate rather than overwrite keys.
+
+The store is SQLite in DIR unless --postgres-dsn-file names a file, readable by
+its owner only, holding a PostgreSQL connection string: then the config's store
+block points at it, and the bootstrap admin is added to that database, for
+several replicas to share.`
 
 func newInitCommand() *cobra.Command {
-	var dir, trustDomain, adminName string
+	var dir, trustDomain, adminName, dsnFile string
 	cmd := &cobra.Command{
 		Use:   "init --dir DIR",
 		Short: "Create a CA, a config file and a bootstrap admin in DIR",
@@ -40,6 +45,9 @@ func newInitCommand() *cobra.Command {
 			cfg.TrustDomain = trustDomain
 			if err := cfg.Validate(); err != nil {
 				return fmt.Errorf("--trust-domain: %w", err)
+			}
+			if err := usePostgres(cfg, dsnFile); err != nil {
+				return fmt.Errorf("--postgres-dsn-file: %w", err)
 			}
 			res, err := initialise(cmd.Context(), dir, cfg, adminName)
 			if err != nil {
@@ -53,8 +61,27 @@ func newInitCommand() *cobra.Command {
 	f.StringVar(&dir, "dir", "", "directory to create the jitgate in (required)")
 	f.StringVar(&trustDomain, "trust-domain", config.DefaultTrustDomain, "trust domain of user identities")
 	f.StringVar(&adminName, "admin-user", "admin", "name of the bootstrap admin")
+	f.StringVar(&dsnFile, "postgres-dsn-file", "",
+		"file holding a PostgreSQL connection string; default SQLite in DIR")
 	cmd.MarkFlagRequired("dir")
 	return cmd
+}
+
+// usePostgres points cfg's store at the PostgreSQL database whose
+// connection string dsnFile holds, checking the file first so that a bad one
+// leaves nothing behind; an empty dsnFile keeps SQLite.
+func usePostgres(cfg *config.Config, dsnFile string) error {
+	if dsnFile == "" {
+		return nil
+	}
+	abs, err := filepath.Abs(dsnFile)
+	if err != nil {
+		return err
+	}
+
+	cfg.Store = config.Store{Driver: config.StorePostgres, DSNFile: abs}
+	_, err = cfg.Store.ReadDSN()
+	return err
 }
 
 // initResult is what init made and tells the operator.
@@ -145,7 +172,7 @@ func withCore(auth *ca.Authority, cfg *config.Config, fn func(*core) error) erro
 		return err
 	}
 	defer unlock()
-	store, err := grants.OpenSQLite(filepath.Join(cfg.DataDir, storeFile))
+	store, _, err := openStore(cfg)
 	if err != nil {
 		return err
 	}

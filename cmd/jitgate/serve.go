@@ -117,7 +117,7 @@ func serve(ctx context.Context, cfg *config.Config, log *zap.Logger,
 
 func openGateway(ctx context.Context, cfg *config.Config, log *zap.Logger) (*gateway, error) {
 	reg := newRegistry()
-	c, err := openCore(cfg, log, newTransitions(reg))
+	c, err := openCore(ctx, cfg, log, newTransitions(reg))
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +197,7 @@ func (g *gateway) run(ctx context.Context) error {
 	grp.Go(func() error { return serveHTTP(adminSrv.ServeTLS(g.admin, "", "")) })
 	grp.Go(func() error { return serveHTTP(opsSrv.Serve(g.ops)) })
 	grp.Go(func() error { g.core.service.Run(ctx, sweepInterval); return nil })
+	grp.Go(func() error { g.core.runFeed(ctx); return nil })
 	grp.Go(func() error { g.notifier.Run(ctx); return nil })
 	grp.Go(func() error { g.watchReloads(ctx); return nil })
 	grp.Go(func() error {

@@ -26,6 +26,7 @@ func newNotifier(ctx context.Context, cfg *config.Config, c *core, log *zap.Logg
 		Webhooks: hooks,
 		Logger:   log.Named("notify"),
 		Recorder: notify.NewPrometheusRecorder(reg),
+		Holder:   c.holder,
 	})
 }
 
