@@ -1,6 +1,6 @@
 // Package config reads and validates jitgate's configuration file: the trust
-// domain, the data directory, the listen addresses, the protected resources
-// and the webhooks. Everything is checked before any listener opens, and
+// domain, the data directory, the listen addresses, the protected resources,
+// the webhooks and the store. Everything is checked before any listener opens, and
 // every error names the key, the bad value and what would be accepted.
 //
 // Each resource's policy block is decoded key by key from the YAML nodes

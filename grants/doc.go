@@ -4,7 +4,10 @@
 // versioned goose migrations), the Service that runs every state change in
 // one transaction together with its audit event, and the Table that answers
 // the proxy's inline grant check from a cache and a revocation set, counts
-// the sessions of grants that limit them and notes their traffic.
+// the sessions of grants that limit them and notes their traffic. On a
+// PostgreSQL store that several replicas share, a Feed on each brings the
+// others' grant changes into its Table (LISTEN/NOTIFY, with catch-up from
+// the audit trail), and leases share out jobs only one may do.
 //
 // Each resource has a Policy: who may request it, for how long, what a
 // request must carry, who approves and how many, and when requests are
