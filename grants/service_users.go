@@ -163,7 +163,9 @@ func joinRoles(roles []Role) string {
 	return strings.Join(names, ",")
 }
 
-// NewToken issues a fresh enrolment token for an existing, enabled user.
+// NewToken issues a fresh enrolment token for an existing, enabled user;
+// it retires the user's earlier tokens, so that a token reissued because
+// the first one leaked leaves the leaked one worthless.
 func (s *Service) NewToken(ctx context.Context, actor, name string) (string, error) {
 	token := newToken()
 	err := s.update(ctx, func(tx Tx, _ *effects) error {

@@ -154,6 +154,22 @@ func TestNewToken(t *testing.T) {
 	assert.ErrorIs(t, err, ErrForbidden)
 }
 
+// TestNewTokenRetiresTheOldOne checks that an admin who issues a new
+// token because the first one leaked leaves the leaked one worthless.
+func TestNewTokenRetiresTheOldOne(t *testing.T) {
+	e := newEnv(t)
+	leaked, err := e.svc.AddUser(t.Context(), "dave", "gina", []Role{RoleRequester})
+	require.NoError(t, err)
+	fresh, err := e.svc.NewToken(t.Context(), "dave", "gina")
+	require.NoError(t, err)
+
+	_, err = e.svc.Enrol(t.Context(), leaked, func(User) error { return nil })
+	require.ErrorIs(t, err, ErrNotFound)
+	u, err := e.svc.Enrol(t.Context(), fresh, func(User) error { return nil })
+	require.NoError(t, err)
+	assert.Equal(t, "gina", u.Name)
+}
+
 func TestCheckRenewal(t *testing.T) {
 	tests := []struct {
 		name    string

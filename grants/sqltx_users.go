@@ -124,9 +124,21 @@ func collect[T any](rows *sql.Rows, scan func(rowScanner) (T, error)) ([]T, erro
 
 // InsertToken implements Tx.
 func (t *sqlTx) InsertToken(hash []byte, user string, expires time.Time) error {
+	if err := t.deleteTokens(user); err != nil {
+		return err
+	}
+
 	q := "INSERT INTO enrol_tokens (hash, user_name, expires_at) VALUES (?, ?, ?)"
 	if _, err := t.exec(q, hash, user, nanos(expires)); err != nil {
 		return fmt.Errorf("insert enrolment token for %q: %w", user, err)
+	}
+	return nil
+}
+
+// deleteTokens deletes every enrolment token of user.
+func (t *sqlTx) deleteTokens(user string) error {
+	if _, err := t.exec("DELETE FROM enrol_tokens WHERE user_name = ?", user); err != nil {
+		return fmt.Errorf("delete enrolment tokens of %q: %w", user, err)
 	}
 	return nil
 }
@@ -146,8 +158,8 @@ func (t *sqlTx) TakeToken(hash []byte, now time.Time) (string, error) {
 		return "", fmt.Errorf("read enrolment token: %w", err)
 	}
 
-	if _, err := t.exec("DELETE FROM enrol_tokens WHERE hash = ?", hash); err != nil {
-		return "", fmt.Errorf("delete enrolment token: %w", err)
+	if err := t.deleteTokens(user); err != nil {
+		return "", err
 	}
 	if now.UnixNano() >= expires {
 		return "", fmt.Errorf("enrolment token expired: %w", ErrNotFound)

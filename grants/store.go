@@ -30,10 +30,13 @@ type Tx interface {
 	// Users returns every user, ordered by name.
 	Users() ([]User, error)
 
-	// InsertToken stores the SHA-256 hash of a one-time enrolment token.
+	// InsertToken stores the SHA-256 hash of a one-time enrolment token
+	// for user and deletes the user's other tokens: only the newest can be
+	// redeemed.
 	InsertToken(hash []byte, user string, expires time.Time) error
-	// TakeToken deletes the token with this hash and returns its user;
-	// ErrNotFound when it does not exist or expired before now.
+	// TakeToken deletes the token with this hash, and any other token of
+	// its user, and returns the user; ErrNotFound when it does not exist or
+	// expired before now.
 	TakeToken(hash []byte, now time.Time) (string, error)
 
 	// Request returns the request with this ID.

@@ -30,6 +30,7 @@ func runStoreContract(t *testing.T, fresh storeBackend) {
 	}{
 		{"users", testStoreUsers},
 		{"tokens", testStoreTokens},
+		{"a new token retires the old", testStoreTokenReplaced},
 		{"requests", testStoreRequests},
 		{"request filters", testStoreRequestFilters},
 		{"grants", testStoreGrants},
@@ -143,22 +144,14 @@ func testStoreUsers(t *testing.T, s Store) {
 }
 
 func testStoreTokens(t *testing.T, s Store) {
-	seedUsers(t, s, "alice")
+	seedUsers(t, s, "alice", "bob")
 	live, expired := []byte("live-hash"), []byte("expired-hash")
 	update(t, s, func(tx Tx) error {
 		require.NoError(t, tx.InsertToken(live, "alice", t0.Add(time.Hour)))
-		return tx.InsertToken(expired, "alice", t0)
+		return tx.InsertToken(expired, "bob", t0)
 	})
 
-	take := func(hash []byte, now time.Time) (string, error) {
-		var user string
-		err := s.Update(t.Context(), func(tx Tx) (err error) {
-			user, err = tx.TakeToken(hash, now)
-			return err
-		})
-		return user, err
-	}
-
+	take := takeToken(t, s)
 	user, err := take(live, t0)
 	require.NoError(t, err)
 	assert.Equal(t, "alice", user)
@@ -178,6 +171,42 @@ func testStoreTokens(t *testing.T, s Store) {
 			assert.ErrorIs(t, err, ErrNotFound)
 		})
 	}
+}
+
+// takeToken returns a function that takes a token from s in a
+// transaction of its own.
+func takeToken(tb testing.TB, s Store) func([]byte, time.Time) (string, error) {
+	return func(hash []byte, now time.Time) (string, error) {
+		var user string
+		err := s.Update(tb.Context(), func(tx Tx) (err error) {
+			user, err = tx.TakeToken(hash, now)
+			return err
+		})
+		return user, err
+	}
+}
+
+// testStoreTokenReplaced checks that a user's new token retires their
+// older one and leaves other users' tokens alone.
+func testStoreTokenReplaced(t *testing.T, s Store) {
+	seedUsers(t, s, "alice", "bob")
+	leaked, fresh, bobs := []byte("leaked"), []byte("fresh"), []byte("bobs")
+	until := t0.Add(time.Hour)
+	update(t, s, func(tx Tx) error {
+		require.NoError(t, tx.InsertToken(leaked, "alice", until))
+		return tx.InsertToken(bobs, "bob", until)
+	})
+	update(t, s, func(tx Tx) error { return tx.InsertToken(fresh, "alice", until) })
+
+	take := takeToken(t, s)
+	_, err := take(leaked, t0)
+	assert.ErrorIs(t, err, ErrNotFound, "the older token was retired")
+	user, err := take(fresh, t0)
+	require.NoError(t, err)
+	assert.Equal(t, "alice", user)
+	user, err = take(bobs, t0)
+	require.NoError(t, err)
+	assert.Equal(t, "bob", user)
 }
 
 func testStoreRequests(t *testing.T, s Store) {
