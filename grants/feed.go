@@ -146,6 +146,12 @@ func newestSeq(ctx context.Context, store Store) (int64, error) {
 	return newest[0].Seq, nil
 }
 
+// Listening reports whether the Feed is connected and caught up, so that
+// the Table trusts its cache.
+func (f *Feed) Listening() bool {
+	return f.pid.Load() != 0
+}
+
 // Run listens until ctx ends, reconnecting with capped exponential backoff
 // whenever the connection fails. It is called once.
 func (f *Feed) Run(ctx context.Context) {

@@ -71,7 +71,7 @@ func newReplica(tb testing.TB, dsn string, o FeedOptions) *replica {
 func (r *replica) waitListening(tb testing.TB) {
 	tb.Helper()
 	require.Eventually(tb, func() bool {
-		return r.feed.pid.Load() != 0 && !r.table.distrusted.Load()
+		return r.feed.Listening() && !r.table.distrusted.Load()
 	}, feedWait, 10*time.Millisecond, "the feed did not connect")
 }
 

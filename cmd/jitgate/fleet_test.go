@@ -124,8 +124,9 @@ func TestRevokeOnOneReplicaCutsAnother(t *testing.T) {
 }
 
 // TestReplicasShareUsersAndGrants shows a grant issued through one replica
-// opening connections through the other, and the second replica's data
-// directory, which has no root key, serving all the same.
+// opening connections through the other, the second replica's data
+// directory, which has no root key, serving all the same, and its metrics
+// saying that its grant feed listens.
 func TestReplicasShareUsersAndGrants(t *testing.T) {
 	f := newFleet(t)
 	_, grantCert := f.b.grant(f.alice, f.bob, "echo", time.Hour)
@@ -137,6 +138,10 @@ func TestReplicasShareUsersAndGrants(t *testing.T) {
 	}
 	_, err := os.Stat(filepath.Join(f.b.dir, "ca", "root.key"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
+
+	require.Eventually(t, func() bool {
+		return strings.Contains(scrapeMetrics(t, f.b), "jitgate_grant_feed_listening 1")
+	}, 10*time.Second, 20*time.Millisecond, "replica b does not say its feed listens")
 }
 
 func runInit(t testing.TB, args ...string) error {

@@ -41,6 +41,24 @@ func registerTable(reg prometheus.Registerer, table *grants.Table) {
 	)
 }
 
+// registerFeed exports whether the grant feed of a shared store listens;
+// with SQLite there is no feed and no gauge.
+func registerFeed(reg prometheus.Registerer, feed *grants.Feed) {
+	if feed == nil {
+		return
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "jitgate", Name: "grant_feed_listening",
+		Help: "1 while this replica hears of other replicas' grant changes; " +
+			"0 while every check reads the store instead.",
+	}, func() float64 {
+		if feed.Listening() {
+			return 1
+		}
+		return 0
+	}))
+}
+
 func newRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(),

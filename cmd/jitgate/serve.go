@@ -131,6 +131,7 @@ func openGateway(ctx context.Context, cfg *config.Config, log *zap.Logger) (*gat
 
 func (g *gateway) build(ctx context.Context, reg *prometheus.Registry) error {
 	registerTable(reg, g.core.table)
+	registerFeed(reg, g.core.feed)
 	storage := filepath.Join(g.cfg.DataDir, certsDir)
 	getCert, err := ca.ServingCertificates(ctx, g.core.authority, storage,
 		g.cfg.ServingNames(), g.log.Named("ca"))
