@@ -56,16 +56,18 @@ func verifyClientChain(a *ca.Authority, chain []*x509.Certificate, now time.Time
 	return nil
 }
 
-// authenticate returns the enabled user whose identity certificate r was
-// made with. Everything else is refused: no certificate, one that this CA
-// did not sign for a client, a grant certificate, an unknown or disabled
-// user.
+// authenticate returns the enabled user whose current identity
+// certificate r was made with. Everything else is refused: no certificate,
+// one that this CA did not sign for a client, a grant certificate, an
+// unknown or disabled user, and an identity certificate the user has
+// retired by renewing it or enrolling again.
 func (s *server) authenticate(r *http.Request) (grants.User, error) {
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
 		return grants.User{}, newError(http.StatusUnauthorized, nil,
 			"client certificate required")
 	}
 
+	leaf := r.TLS.PeerCertificates[0]
 	claims, err := s.ca.Verify(r.TLS.PeerCertificates, s.now())
 	if err != nil {
 		return grants.User{}, newError(http.StatusUnauthorized, err,
@@ -74,7 +76,17 @@ func (s *server) authenticate(r *http.Request) (grants.User, error) {
 	if err := checkKind(claims.Kind); err != nil {
 		return grants.User{}, err
 	}
-	return s.enabledUser(r, claims.User)
+
+	u, err := s.enabledUser(r, claims.User)
+	if err != nil {
+		return grants.User{}, err
+	}
+	if u.IdentityRetired(ca.IssuedAt(leaf)) {
+		return grants.User{}, newError(http.StatusUnauthorized, nil,
+			"identity certificate of %s was replaced by a newer one; "+
+				"log in again with a new enrolment token", u.Name)
+	}
+	return u, nil
 }
 
 // checkKind refuses any certificate but an identity certificate.

@@ -39,7 +39,7 @@ func (s *server) enrol(w http.ResponseWriter, r *http.Request) error {
 	var cert *x509.Certificate
 	u, err := s.svc.Enrol(r.Context(), b.Token, func(u grants.User) error {
 		var signErr error
-		cert, signErr = s.ca.SignIdentity(csr, u.Name, s.now())
+		cert, signErr = s.signIdentity(csr, u)
 		return signErr
 	})
 	if errors.Is(err, grants.ErrNotFound) {
@@ -55,15 +55,11 @@ func (s *server) enrol(w http.ResponseWriter, r *http.Request) error {
 }
 
 // renew answers POST /v1/renew: an enrolled user trades a CSR for a fresh
-// identity certificate while the service allows renewal.
+// identity certificate while the service allows renewal. The certificate
+// the user called with is retired: only the new one works from now on.
 func (s *server) renew(w http.ResponseWriter, r *http.Request, u grants.User) error {
 	var b renewBody
 	if err := decode(w, r, &b); err != nil {
-		return err
-	}
-
-	u, err := s.svc.CheckRenewal(r.Context(), u.Name)
-	if err != nil {
 		return err
 	}
 	csr, err := parseCSR(b.CSR)
@@ -71,11 +67,28 @@ func (s *server) renew(w http.ResponseWriter, r *http.Request, u grants.User) er
 		return err
 	}
 
-	cert, err := s.ca.SignIdentity(csr, u.Name, s.now())
+	var cert *x509.Certificate
+	issued := ca.IssuedAt(r.TLS.PeerCertificates[0])
+	u, err = s.svc.Renew(r.Context(), u.Name, issued, func(u grants.User) error {
+		var signErr error
+		cert, signErr = s.signIdentity(csr, u)
+		return signErr
+	})
 	if err != nil {
-		return fmt.Errorf("sign identity certificate for %s: %w", u.Name, err)
+		return err
 	}
 	return writeJSON(w, http.StatusOK, s.enrolment(cert, u))
+}
+
+// signIdentity signs an identity certificate for u issued at
+// u.IdentitySince, the time the service retires older ones by.
+func (s *server) signIdentity(csr *x509.CertificateRequest,
+	u grants.User) (*x509.Certificate, error) {
+	cert, err := s.ca.SignIdentity(csr, u.Name, u.IdentitySince)
+	if err != nil {
+		return nil, fmt.Errorf("sign identity certificate for %s: %w", u.Name, err)
+	}
+	return cert, nil
 }
 
 // enrolment is the answer to enrol and renew.

@@ -93,17 +93,54 @@ func TestRenew(t *testing.T) {
 	ctx := context.Background()
 	alice := e.enrol(t, "alice", grants.RoleRequester)
 
+	_, err := alice.Renew(ctx, []byte("-----BEGIN CERTIFICATE REQUEST-----\n"))
+	requireAPIError(t, err, http.StatusBadRequest, "invalid csr")
+
 	key, csr := newCSR(t)
 	en, err := alice.Renew(ctx, csr)
 	require.NoError(t, err)
 	assert.Equal(t, "alice", en.User.Name)
-
 	me, err := e.clientWith(t, en.Certificate, key).Whoami(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "alice", me.Name)
 
-	_, err = alice.Renew(ctx, []byte("-----BEGIN CERTIFICATE REQUEST-----\n"))
-	requireAPIError(t, err, http.StatusBadRequest, "invalid csr")
+	events, err := e.svc.Events(ctx, 1)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"alice", "user.renew", "alice"},
+		[]string{events[0].Actor, events[0].Action, events[0].Subject})
+	for _, call := range []func() error{
+		func() error { _, err := alice.Whoami(ctx); return err },
+		func() error { _, err := alice.Renew(ctx, csr); return err },
+	} {
+		requireAPIError(t, call(), http.StatusUnauthorized, "replaced by a newer one")
+	}
+}
+
+// TestStolenIdentityDiesWithNewToken follows a stolen identity
+// certificate: it stops working when an admin gives its owner a new token,
+// and stays dead once the owner enrols again.
+func TestStolenIdentityDiesWithNewToken(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	stolen := e.enrol(t, "alice", grants.RoleRequester)
+
+	token, err := e.svc.NewToken(ctx, "root", "alice")
+	require.NoError(t, err)
+	_, err = stolen.Whoami(ctx)
+	requireAPIError(t, err, http.StatusUnauthorized, "replaced by a newer one")
+
+	key, csr := newCSR(t)
+	en, err := e.anonymous(t).Enroll(ctx, token, csr)
+	require.NoError(t, err)
+	owner := e.clientWith(t, en.Certificate, key)
+	_, err = owner.Whoami(ctx)
+	require.NoError(t, err)
+
+	_, thiefCSR := newCSR(t)
+	_, err = stolen.Renew(ctx, thiefCSR)
+	requireAPIError(t, err, http.StatusUnauthorized, "replaced by a newer one")
+	_, err = stolen.CreateRequest(ctx, "db", time.Hour, "as alice", thiefCSR)
+	requireAPIError(t, err, http.StatusUnauthorized, "replaced by a newer one")
 }
 
 func TestGetCAIsOpen(t *testing.T) {

@@ -38,6 +38,12 @@ func (a *Authority) SignIdentity(csr *x509.CertificateRequest, user string,
 	return cert, nil
 }
 
+// IssuedAt returns when this CA signed a client certificate, to the
+// second: its NotBefore plus ClockSkew.
+func IssuedAt(cert *x509.Certificate) time.Time {
+	return cert.NotBefore.Add(ClockSkew)
+}
+
 // SignGrant signs a grant certificate valid from now minus ClockSkew until
 // c.NotAfter. Names in the CSR are ignored. The certificate carries
 // c.NotAfter to the second, as X.509 does, rounded down.

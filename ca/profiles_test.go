@@ -63,6 +63,7 @@ func TestClientProfiles(t *testing.T) {
 			assert.Equal(t, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, cert.ExtKeyUsage)
 			assert.False(t, cert.IsCA)
 			assert.WithinDuration(t, now.Add(-ClockSkew), cert.NotBefore, 0)
+			assert.True(t, now.Equal(IssuedAt(cert)), "issued at %s", IssuedAt(cert))
 			assert.WithinDuration(t, tt.notAfter, cert.NotAfter, 0)
 			assert.Equal(t, csr.PublicKey, cert.PublicKey)
 			require.NoError(t, cert.CheckSignatureFrom(a.Intermediate()))

@@ -169,20 +169,59 @@ func joinRoles(roles []Role) string {
 func (s *Service) NewToken(ctx context.Context, actor, name string) (string, error) {
 	token := newToken()
 	err := s.update(ctx, func(tx Tx, _ *effects) error {
-		if _, err := enabledUser(tx, name); err != nil {
+		u, err := enabledUser(tx, name)
+		if err != nil {
 			return err
 		}
 
-		expires := s.clock().Add(TokenLifetime)
+		now := s.clock()
+		expires := now.Add(TokenLifetime)
 		if err := tx.InsertToken(hashToken(token), name, expires); err != nil {
 			return err
 		}
-		return s.audit(tx, actor, "user.token", name, "")
+		detail, err := s.retireIdentity(tx, u, now)
+		if err != nil {
+			return err
+		}
+		return s.audit(tx, actor, "user.token", name, detail)
 	})
 	if err != nil {
 		return "", err
 	}
 	return token, nil
+}
+
+// retireIdentity retires every identity certificate of u, when u has
+// enrolled, and returns the audit detail that says so. A user given a new
+// token is enrolling again, most likely because a key was lost or stolen:
+// what the old key could do must end now, not when its certificate does.
+func (s *Service) retireIdentity(tx Tx, u User, now time.Time) (string, error) {
+	if u.EnrolledAt.IsZero() {
+		return "", nil
+	}
+
+	u.IdentitySince = nextIdentity(u, now)
+	if err := tx.UpdateUser(u); err != nil {
+		return "", err
+	}
+	return identityDetail("retired identity certificates issued before", u), nil
+}
+
+// nextIdentity returns the IdentitySince of u's next identity certificate:
+// now to the second, as certificates record time, but always later than
+// the current one, so that each new certificate retires every earlier one
+// even within the same second.
+func nextIdentity(u User, now time.Time) time.Time {
+	next := now.UTC().Truncate(time.Second)
+	if !next.After(u.IdentitySince) {
+		next = u.IdentitySince.Add(time.Second)
+	}
+	return next
+}
+
+// identityDetail is an audit detail naming u's IdentitySince.
+func identityDetail(what string, u User) string {
+	return what + " " + u.IdentitySince.UTC().Format(time.RFC3339)
 }
 
 // enabledUser returns the user when it exists and is enabled, and
@@ -304,7 +343,9 @@ func (s *Service) Users(ctx context.Context) ([]User, error) {
 
 // Enrol redeems a token. Inside the same transaction it calls issue with the
 // user, so the token is consumed only if issuing the identity certificate
-// succeeded. The user passed to issue has EnrolledAt set.
+// succeeded. The user passed to issue has EnrolledAt set, and
+// IdentitySince set to the time to sign the certificate at: every
+// identity certificate of the user issued before it is retired.
 func (s *Service) Enrol(ctx context.Context, token string, issue func(User) error,
 ) (User, error) {
 	if issue == nil {
@@ -321,7 +362,7 @@ func (s *Service) Enrol(ctx context.Context, token string, issue func(User) erro
 		if err := issue(u); err != nil {
 			return fmt.Errorf("issue identity certificate for %q: %w", u.Name, err)
 		}
-		return s.audit(tx, u.Name, "user.enrol", u.Name, "")
+		return s.audit(tx, u.Name, "user.enrol", u.Name, identityDetail("issued", u))
 	})
 	if err != nil {
 		return User{}, err
@@ -329,8 +370,8 @@ func (s *Service) Enrol(ctx context.Context, token string, issue func(User) erro
 	return u, nil
 }
 
-// redeem takes the token and returns its enabled user, enrolled now unless
-// enrolled before.
+// redeem takes the token and returns its enabled user with a new
+// identity, enrolled now unless enrolled before.
 func (s *Service) redeem(tx Tx, token string) (User, error) {
 	now := s.clock()
 	name, err := tx.TakeToken(hashToken(token), now)
@@ -342,31 +383,64 @@ func (s *Service) redeem(tx Tx, token string) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	if !u.EnrolledAt.IsZero() {
-		return u, nil
+	if u.EnrolledAt.IsZero() {
+		u.EnrolledAt = now
 	}
-
-	u.EnrolledAt = now
+	u.IdentitySince = nextIdentity(u, now)
 	return u, tx.UpdateUser(u)
 }
 
-// CheckRenewal returns the user when they may renew an identity certificate
-// now: enabled and within RenewalWindow of enrolment.
-func (s *Service) CheckRenewal(ctx context.Context, name string) (User, error) {
-	u, err := s.User(ctx, name)
+// Renew lets user trade the identity certificate issued at issued, to the
+// second, for a new one, within RenewalWindow of enrolment. Inside one
+// transaction it checks that the user is enabled and enrolled and that the
+// certificate has not been retired, moves IdentitySince on, which retires
+// the old certificate, calls issue with the user, and audits user.renew;
+// nothing changes unless issue succeeds. Sign the new certificate at the
+// user's IdentitySince. A refusal is ErrForbidden.
+func (s *Service) Renew(ctx context.Context, name string, issued time.Time,
+	issue func(User) error) (User, error) {
+	if issue == nil {
+		return User{}, errors.New("renew: no issue function")
+	}
+
+	var u User
+	err := s.update(ctx, func(tx Tx, _ *effects) error {
+		var err error
+		if u, err = s.renewable(tx, name, issued); err != nil {
+			return err
+		}
+		u.IdentitySince = nextIdentity(u, s.clock())
+		if err := tx.UpdateUser(u); err != nil {
+			return err
+		}
+		if err := issue(u); err != nil {
+			return fmt.Errorf("issue identity certificate for %q: %w", name, err)
+		}
+		return s.audit(tx, name, "user.renew", name, identityDetail("issued", u))
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// renewable returns the user when the identity certificate issued at
+// issued may be renewed now: the user is enabled, enrolled within
+// RenewalWindow, and the certificate is their current one.
+func (s *Service) renewable(tx Tx, name string, issued time.Time) (User, error) {
+	u, err := enabledUser(tx, name)
 	if err != nil {
 		return User{}, err
 	}
 
+	end := u.EnrolledAt.Add(RenewalWindow)
 	switch {
-	case u.Disabled:
-		return User{}, fmt.Errorf("user %q is disabled: %w", name, ErrForbidden)
 	case u.EnrolledAt.IsZero():
 		return User{}, fmt.Errorf("user %q has not enrolled: %w", name, ErrForbidden)
-	}
-
-	end := u.EnrolledAt.Add(RenewalWindow)
-	if !s.clock().Before(end) {
+	case u.IdentityRetired(issued):
+		return User{}, fmt.Errorf("identity certificate of %q was retired: %w",
+			name, ErrForbidden)
+	case !s.clock().Before(end):
 		return User{}, fmt.Errorf("renewal window ended %s: %w",
 			end.Format(time.RFC3339), ErrForbidden)
 	}

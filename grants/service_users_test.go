@@ -170,12 +170,24 @@ func TestNewTokenRetiresTheOldOne(t *testing.T) {
 	assert.Equal(t, "gina", u.Name)
 }
 
-func TestCheckRenewal(t *testing.T) {
+// enrolAlice gives alice a new token, enrols her and returns when her
+// identity certificate was issued.
+func enrolAlice(tb testing.TB, e *env) time.Time {
+	tb.Helper()
+	token, err := e.svc.NewToken(tb.Context(), "dave", "alice")
+	require.NoError(tb, err)
+	u, err := e.svc.Enrol(tb.Context(), token, func(User) error { return nil })
+	require.NoError(tb, err)
+	return u.IdentitySince
+}
+
+func TestRenew(t *testing.T) {
 	tests := []struct {
 		name    string
 		enrol   bool
 		advance time.Duration
 		disable bool
+		early   time.Duration // how much earlier the renewed certificate was issued
 		wantErr string
 	}{
 		{name: "fresh", enrol: true},
@@ -184,32 +196,67 @@ func TestCheckRenewal(t *testing.T) {
 			wantErr: "renewal window ended"},
 		{name: "never enrolled", wantErr: "has not enrolled"},
 		{name: "disabled", enrol: true, disable: true, wantErr: "is disabled"},
+		{name: "retired certificate", enrol: true, early: time.Second,
+			wantErr: "was retired"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
+			var issued time.Time
 			if tc.enrol {
-				token, err := e.svc.NewToken(t.Context(), "dave", "alice")
-				require.NoError(t, err)
-				_, err = e.svc.Enrol(t.Context(), token, func(User) error { return nil })
-				require.NoError(t, err)
+				issued = enrolAlice(t, e)
 			}
 			if tc.disable {
 				_, err := e.svc.DisableUser(t.Context(), "dave", "alice")
 				require.NoError(t, err)
 			}
 			e.clock.Advance(tc.advance)
+			before := e.eventCount(t)
 
-			u, err := e.svc.CheckRenewal(t.Context(), "alice")
+			called := false
+			u, err := e.svc.Renew(t.Context(), "alice", issued.Add(-tc.early),
+				func(User) error { called = true; return nil })
 			if tc.wantErr != "" {
 				require.ErrorIs(t, err, ErrForbidden)
 				assert.Contains(t, err.Error(), tc.wantErr)
+				assert.False(t, called, "issue ran for a refused renewal")
+				assert.Equal(t, before, e.eventCount(t))
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, "alice", u.Name)
+			assert.True(t, u.IdentitySince.After(issued))
+			assert.Equal(t, "user.renew", e.actions(t)[before])
 		})
 	}
+}
+
+// TestNewIdentityRetiresTheOld follows a stolen identity certificate: its
+// renewal retires the one it renewed, even within the same second, and
+// the owner's new token and enrolment retire the thief's.
+func TestNewIdentityRetiresTheOld(t *testing.T) {
+	e := newEnv(t)
+	issue := func(User) error { return nil }
+	stolen := enrolAlice(t, e)
+
+	thief, err := e.svc.Renew(t.Context(), "alice", stolen, issue)
+	require.NoError(t, err)
+	_, err = e.svc.Renew(t.Context(), "alice", stolen, issue)
+	require.ErrorIs(t, err, ErrForbidden, "renewed in the same second, still retired")
+
+	token, err := e.svc.NewToken(t.Context(), "dave", "alice")
+	require.NoError(t, err)
+	u, err := e.svc.User(t.Context(), "alice")
+	require.NoError(t, err)
+	assert.True(t, u.IdentityRetired(thief.IdentitySince), "a new token retires")
+	_, err = e.svc.Renew(t.Context(), "alice", thief.IdentitySince, issue)
+	require.ErrorIs(t, err, ErrForbidden)
+
+	owner, err := e.svc.Enrol(t.Context(), token, issue)
+	require.NoError(t, err)
+	assert.False(t, owner.IdentityRetired(owner.IdentitySince))
+	assert.True(t, owner.IdentityRetired(thief.IdentitySince))
+	assert.Equal(t, []string{"user.token", "user.enrol", "user.renew", "user.token",
+		"user.enrol"}, e.actions(t)[len(testUsers):])
 }
 
 func TestDisableUserCascades(t *testing.T) {

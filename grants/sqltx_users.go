@@ -8,15 +8,16 @@ import (
 	"time"
 )
 
-const userColumns = "name, roles, disabled, created_at, enrolled_at, group_names"
+const userColumns = "name, roles, disabled, created_at, enrolled_at, group_names," +
+	" identity_since"
 
 func scanUser(row rowScanner) (User, error) {
 	var (
-		u                 User
-		roles, groups     string
-		created, enrolled int64
+		u                        User
+		roles, groups            string
+		created, enrolled, since int64
 	)
-	err := row.Scan(&u.Name, &roles, &u.Disabled, &created, &enrolled, &groups)
+	err := row.Scan(&u.Name, &roles, &u.Disabled, &created, &enrolled, &groups, &since)
 	if err != nil {
 		return User{}, err
 	}
@@ -29,6 +30,7 @@ func scanUser(row rowScanner) (User, error) {
 	}
 	u.CreatedAt = fromNanos(created)
 	u.EnrolledAt = fromNanos(enrolled)
+	u.IdentitySince = fromNanos(since)
 	return u, nil
 }
 
@@ -77,9 +79,10 @@ func (t *sqlTx) InsertUser(u User) error {
 		return err
 	}
 
-	q := "INSERT INTO users (" + userColumns + ") VALUES (?, ?, ?, ?, ?, ?)"
+	q := "INSERT INTO users (" + userColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?)"
 	return t.insertNew(userRows, u.Name, q,
-		u.Name, roles, u.Disabled, nanos(u.CreatedAt), nanos(u.EnrolledAt), groups)
+		u.Name, roles, u.Disabled, nanos(u.CreatedAt), nanos(u.EnrolledAt), groups,
+		nanos(u.IdentitySince))
 }
 
 // UpdateUser implements Tx.
@@ -90,9 +93,10 @@ func (t *sqlTx) UpdateUser(u User) error {
 	}
 
 	q := "UPDATE users SET roles = ?, disabled = ?, created_at = ?, enrolled_at = ?," +
-		" group_names = ? WHERE name = ?"
+		" group_names = ?, identity_since = ? WHERE name = ?"
 	return t.updateOne(userRows, u.Name, q,
-		roles, u.Disabled, nanos(u.CreatedAt), nanos(u.EnrolledAt), groups, u.Name)
+		roles, u.Disabled, nanos(u.CreatedAt), nanos(u.EnrolledAt), groups,
+		nanos(u.IdentitySince), u.Name)
 }
 
 // Users implements Tx.

@@ -120,6 +120,7 @@ func testStoreUsers(t *testing.T, s Store) {
 	changed.Roles = []Role{RoleApprover, RoleAdmin}
 	changed.Disabled = true
 	changed.EnrolledAt = t0.Add(time.Minute)
+	changed.IdentitySince = t0.Add(2 * time.Minute)
 	changed.Groups = []string{"db-leads", "oncall"}
 	update(t, s, func(tx Tx) error { return tx.UpdateUser(changed) })
 

@@ -26,6 +26,18 @@ type User struct {
 	// EnrolledAt is when the user first redeemed an enrolment token; zero
 	// until then. Identity certificates renew up to RenewalWindow after it.
 	EnrolledAt time.Time `json:"enrolled_at,omitzero"`
+	// IdentitySince is when the user's current identity certificate was
+	// issued, to the second, as the certificate records it; those issued
+	// before it are retired. Enrolment, renewal and a new enrolment token
+	// move it on. Zero retires nothing.
+	IdentitySince time.Time `json:"identity_since,omitzero"`
+}
+
+// IdentityRetired reports whether an identity certificate of u issued at
+// issued has been retired: renewed since, or voided by a new enrolment
+// token or a new enrolment.
+func (u User) IdentityRetired(issued time.Time) bool {
+	return issued.Before(u.IdentitySince)
 }
 
 // Has reports whether u holds role r, counting admin as every role.
