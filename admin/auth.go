@@ -128,6 +128,13 @@ func authorise(u grants.User, role grants.Role) error {
 	return newError(http.StatusForbidden, nil, "this needs the %s role", role)
 }
 
+// notFound is the answer about a request or grant, of kind, that does not
+// exist or that the caller may not see. It is worded alike for both, so
+// that it does not tell whether an ID exists.
+func notFound(kind, id string, cause error) error {
+	return newError(http.StatusNotFound, cause, "%s %q not found", kind, id)
+}
+
 // mayView reports whether u may see an object belonging to owner: their
 // own, or anyone's when they decide requests.
 func mayView(u grants.User, owner string) bool {

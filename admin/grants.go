@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -79,16 +80,29 @@ func (s *server) listGrants(w http.ResponseWriter, r *http.Request, u grants.Use
 // getGrant answers GET /v1/grants/{id} for the grant's user and for
 // approvers; anyone else is told it does not exist.
 func (s *server) getGrant(w http.ResponseWriter, r *http.Request, u grants.User) error {
-	id := r.PathValue("id")
-	g, err := s.svc.Grant(r.Context(), id)
+	g, err := s.visibleGrant(r, u)
 	if err != nil {
 		return err
 	}
+	return writeJSON(w, http.StatusOK, grantView(g))
+}
+
+// visibleGrant returns the grant named in the path if u may see it. One
+// that does not exist and one that u may not see get the same answer.
+func (s *server) visibleGrant(r *http.Request, u grants.User) (grants.Grant, error) {
+	id := r.PathValue("id")
+	g, err := s.svc.Grant(r.Context(), id)
+	if errors.Is(err, grants.ErrNotFound) {
+		return grants.Grant{}, notFound("grant", id, err)
+	}
+	if err != nil {
+		return grants.Grant{}, err
+	}
 
 	if !mayView(u, g.User) {
-		return fmt.Errorf("grant %s: %w", id, grants.ErrNotFound)
+		return grants.Grant{}, notFound("grant", id, nil)
 	}
-	return writeJSON(w, http.StatusOK, grantView(g))
+	return g, nil
 }
 
 // revoke answers POST /v1/grants/{id}/revoke (admin) once the revocation
@@ -107,9 +121,12 @@ func (s *server) revoke(w http.ResponseWriter, r *http.Request, admin grants.Use
 }
 
 // release answers POST /v1/grants/{id}/release; the service lets only the
-// grant's own user hand it back.
+// grant's own user hand it back. A grant u may not see is not found.
 func (s *server) release(w http.ResponseWriter, r *http.Request, u grants.User) error {
 	if err := decode(w, r, &emptyBody{}); err != nil {
+		return err
+	}
+	if _, err := s.visibleGrant(r, u); err != nil {
 		return err
 	}
 

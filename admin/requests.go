@@ -1,7 +1,7 @@
 package admin
 
 import (
-	"fmt"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -142,15 +142,19 @@ func (s *server) getRequest(w http.ResponseWriter, r *http.Request, u grants.Use
 }
 
 // visibleRequest returns the request named in the path if u may see it.
+// One that does not exist and one that u may not see get the same answer.
 func (s *server) visibleRequest(r *http.Request, u grants.User) (grants.Request, error) {
 	id := r.PathValue("id")
 	req, err := s.svc.Request(r.Context(), id)
+	if errors.Is(err, grants.ErrNotFound) {
+		return grants.Request{}, notFound("request", id, err)
+	}
 	if err != nil {
 		return grants.Request{}, err
 	}
 
 	if !mayView(u, req.User) {
-		return grants.Request{}, fmt.Errorf("request %s: %w", id, grants.ErrNotFound)
+		return grants.Request{}, notFound("request", id, nil)
 	}
 	return req, nil
 }
@@ -185,9 +189,12 @@ func (s *server) deny(w http.ResponseWriter, r *http.Request, u grants.User) err
 }
 
 // cancel answers POST /v1/requests/{id}/cancel; the service lets only the
-// requester withdraw.
+// requester withdraw. A request u may not see is not found.
 func (s *server) cancel(w http.ResponseWriter, r *http.Request, u grants.User) error {
 	if err := decode(w, r, &emptyBody{}); err != nil {
+		return err
+	}
+	if _, err := s.visibleRequest(r, u); err != nil {
 		return err
 	}
 

@@ -148,6 +148,45 @@ func TestDisabledApproversApprovalLapses(t *testing.T) {
 	assert.Equal(t, "needs 1 more approval from any approver", got.Needs)
 }
 
+// TestHiddenAndMissingLookAlike checks that a requester cannot tell
+// another user's request or grant from one that does not exist: the two
+// answers are the same but for the ID.
+func TestHiddenAndMissingLookAlike(t *testing.T) {
+	f := newFlowFixture(t)
+	ctx := context.Background()
+	dave := f.env.enrol(t, "dave", grants.RoleRequester)
+	requestID := f.request(t, f.alice)
+	grantID := f.grant(t)
+
+	tests := []struct {
+		name    string
+		hidden  string
+		missing string
+		call    func(id string) error
+	}{
+		{"get request", requestID, "req_missing",
+			func(id string) error { _, err := dave.Request(ctx, id); return err }},
+		{"cancel request", requestID, "req_missing",
+			func(id string) error { _, err := dave.Cancel(ctx, id); return err }},
+		{"fetch certificate", requestID, "req_missing",
+			func(id string) error { _, err := dave.Certificate(ctx, id); return err }},
+		{"get grant", grantID, "gr_missing",
+			func(id string) error { _, err := dave.Grant(ctx, id); return err }},
+		{"release grant", grantID, "gr_missing",
+			func(id string) error { _, err := dave.Release(ctx, id); return err }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hidden, missing := tc.call(tc.hidden), tc.call(tc.missing)
+			requireAPIError(t, hidden, http.StatusNotFound, "not found")
+			requireAPIError(t, missing, http.StatusNotFound, "not found")
+			assert.Equal(t,
+				strings.ReplaceAll(missing.Error(), tc.missing, "ID"),
+				strings.ReplaceAll(hidden.Error(), tc.hidden, "ID"))
+		})
+	}
+}
+
 func TestRevokeByAdmin(t *testing.T) {
 	f := newFlowFixture(t)
 	ctx := context.Background()
