@@ -2,7 +2,11 @@ package admin
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"strings"
@@ -245,6 +249,12 @@ func TestBadRequestBodies(t *testing.T) {
 		{"no reason", createRequestBody{Resource: "db", Duration: "5m", CSR: csr},
 			http.StatusBadRequest, "invalid reason"},
 		{"not an object", []string{"db"}, http.StatusBadRequest, "must be a JSON object"},
+		{"reason with a terminal escape", createRequestBody{Resource: "db",
+			Duration: "5m", Reason: "fix\x1b[2K", CSR: csr}, http.StatusBadRequest,
+			"invalid reason: control character U+001B at character 4"},
+		{"csr over the size cap", createRequestBody{Resource: "db", Duration: "5m",
+			Reason: "r", CSR: paddedCSR(t, 9<<10)}, http.StatusBadRequest,
+			"at most 8192 accepted"},
 	}
 	e := newEnv(t)
 	alice := e.enrol(t, "alice", grants.RoleRequester)
@@ -307,6 +317,21 @@ func TestListRequests(t *testing.T) {
 }
 
 // postRaw posts body as it is, and returns the API's error if any.
+// paddedCSR returns a PEM CSR for a fresh key carrying about n bytes of
+// junk in a non-critical extension.
+func paddedCSR(t testing.TB, n int) string {
+	t.Helper()
+	junk, err := asn1.Marshal(make([]byte, n))
+	require.NoError(t, err)
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		ExtraExtensions: []pkix.Extension{
+			{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1}, Value: junk},
+		},
+	}, newKey(t))
+	require.NoError(t, err)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+}
+
 func postRaw(t testing.TB, c *Client, path, body string) error {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(body))
