@@ -94,8 +94,9 @@ type Feed struct {
 
 // NewFeed checks o, remembers the newest audit event as the point to catch
 // up from, and makes o.Table distrust its cache until Run has connected.
-// Build it after the Table, so that no change falls between the Table's
-// revocation set and that point.
+// Build it right after the Table, before anything is served: a change
+// committed between the two reaches the Table only through the store reads
+// of checks, which is all it needs while no connection is live.
 func NewFeed(ctx context.Context, o FeedOptions) (*Feed, error) {
 	if o.DSN == "" || o.Store == nil || o.Table == nil {
 		return nil, errors.New("grant feed: dsn, store and table are required")
