@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -207,7 +206,7 @@ func (c *core) bootstrap(ctx context.Context, name string, roles []grants.Role,
 
 	var certPEM []byte
 	_, err = c.service.Enrol(ctx, token, func(u grants.User) error {
-		cert, err := c.authority.SignIdentity(csr, u.Name, time.Now())
+		cert, err := c.authority.SignIdentity(csr, u.Name, u.IdentitySince)
 		if err != nil {
 			return err
 		}
