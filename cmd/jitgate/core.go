@@ -77,8 +77,7 @@ func openServing(ctx context.Context, auth *ca.Authority, cfg *config.Config,
 		err = c.joinFleet(ctx, dsn, log)
 	}
 	if err != nil {
-		store.Close()
-		return nil, err
+		return nil, errors.Join(err, store.Close())
 	}
 	log.Info("store opened", zap.String("store", storeDriver(cfg)))
 	return c, nil
