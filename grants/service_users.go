@@ -179,7 +179,7 @@ func (s *Service) NewToken(ctx context.Context, actor, name string) (string, err
 		if err := tx.InsertToken(hashToken(token), name, expires); err != nil {
 			return err
 		}
-		detail, err := s.retireIdentity(tx, u, now)
+		detail, err := retireIdentity(tx, u, now)
 		if err != nil {
 			return err
 		}
@@ -195,7 +195,7 @@ func (s *Service) NewToken(ctx context.Context, actor, name string) (string, err
 // enrolled, and returns the audit detail that says so. A user given a new
 // token is enrolling again, most likely because a key was lost or stolen:
 // what the old key could do must end now, not when its certificate does.
-func (s *Service) retireIdentity(tx Tx, u User, now time.Time) (string, error) {
+func retireIdentity(tx Tx, u User, now time.Time) (string, error) {
 	if u.EnrolledAt.IsZero() {
 		return "", nil
 	}
@@ -210,7 +210,9 @@ func (s *Service) retireIdentity(tx Tx, u User, now time.Time) (string, error) {
 // nextIdentity returns the IdentitySince of u's next identity certificate:
 // now to the second, as certificates record time, but always later than
 // the current one, so that each new certificate retires every earlier one
-// even within the same second.
+// even within the same second. A burst of renewals runs it ahead of the
+// clock by a second each; certificates are valid from ClockSkew before
+// they are issued, which absorbs bursts of up to a minute's worth.
 func nextIdentity(u User, now time.Time) time.Time {
 	next := now.UTC().Truncate(time.Second)
 	if !next.After(u.IdentitySince) {
