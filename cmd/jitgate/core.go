@@ -56,7 +56,7 @@ func openCore(ctx context.Context, cfg *config.Config, log *zap.Logger,
 	}
 	c, err := openServing(ctx, auth, cfg, log, rec)
 	if err != nil {
-		unlock()
+		_ = unlock()
 		return nil, err
 	}
 	c.unlock = unlock

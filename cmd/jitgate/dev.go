@@ -111,18 +111,24 @@ func startSample(ctx context.Context) (string, error) {
 		Handler:           http.HandlerFunc(sampleHandler),
 		ReadHeaderTimeout: readHeaderTimeout,
 	}
-	go srv.Serve(ln)
-	go func() { <-ctx.Done(); srv.Close() }()
+	go func() { _ = srv.Serve(ln) }()
+	go func() { <-ctx.Done(); _ = srv.Close() }()
 	return ln.Addr().String(), nil
 }
 
 func sampleHandler(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	//nolint:gosec // text/plain and nosniff: the echoed path is never read as HTML
 	fmt.Fprintf(w, "hello from the demo upstream: you reached %s %s through jitgate\n",
 		r.Method, r.URL.Path)
 }
 
 func printDevGuide(w io.Writer, dir string) {
-	devGuide.Execute(w, map[string]string{"Dir": dir, "Bin": selfCommand()})
+	err := devGuide.Execute(w, map[string]string{"Dir": dir, "Bin": selfCommand()})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "jitgate dev: print guide:", err)
+	}
 }
 
 // selfCommand is how the person can run this binary again: its path, or

@@ -67,7 +67,8 @@ func newServeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer log.Sync()
+			// Sync fails on a terminal's stderr; there is nothing to do then.
+			defer func() { _ = log.Sync() }()
 			cfg, err := config.Load(f.configPath)
 			if err != nil {
 				return err
