@@ -20,14 +20,24 @@ func (p *profile) connect(ctx context.Context) (*admin.Client, error) {
 		return nil, err
 	}
 	if due(cert.Leaf, time.Now()) {
-		renewed, err := p.renew(ctx, cert)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "warning: identity certificate not renewed: %v\n", err)
-		} else {
-			cert = renewed
-		}
+		cert = p.renewOrReload(ctx, cert)
 	}
 	return p.client(cert)
+}
+
+// renewOrReload renews cert. When that fails because another jitgate
+// command renewed it first, the server has retired cert: the one that
+// command wrote is used instead. Otherwise cert stays, with a warning.
+func (p *profile) renewOrReload(ctx context.Context, cert *tls.Certificate) *tls.Certificate {
+	renewed, err := p.renew(ctx, cert)
+	if err == nil {
+		return renewed
+	}
+	if fresh, ferr := p.identity(); ferr == nil && fresh.Leaf.NotBefore.After(cert.Leaf.NotBefore) {
+		return fresh
+	}
+	fmt.Fprintf(os.Stderr, "warning: identity certificate not renewed: %v\n", err)
+	return cert
 }
 
 func (p *profile) identity() (*tls.Certificate, error) {
