@@ -133,6 +133,7 @@ func TestReadmeWalkThrough(t *testing.T) {
 	server := "localhost:" + p.admin
 	c.login(adminHome, alice, "alice", "requester", server, fp)
 	c.login(adminHome, bob, "bob", "approver", server, fp)
+	c.run(alice, "login", "--renew")
 
 	g := c.requestApproved(alice, bob, "api")
 	body := c.curl(g, "https://api.localhost:"+p.proxy+"/")
