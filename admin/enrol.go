@@ -13,7 +13,7 @@ import (
 
 // getCA answers GET /v1/ca with the CA bundle and the root's fingerprint,
 // which a new user checks against the one their admin gave them.
-func (s *server) getCA(w http.ResponseWriter, r *http.Request) error {
+func (s *server) getCA(w http.ResponseWriter, _ *http.Request) error {
 	return writeJSON(w, http.StatusOK, caBody{
 		Bundle:          string(s.ca.BundlePEM()),
 		RootFingerprint: ca.Fingerprint(s.ca.Root()),
@@ -101,7 +101,7 @@ func (s *server) enrolment(cert *x509.Certificate, u grants.User) enrolmentBody 
 }
 
 // whoami answers GET /v1/whoami with the caller.
-func (s *server) whoami(w http.ResponseWriter, r *http.Request, u grants.User) error {
+func (s *server) whoami(w http.ResponseWriter, _ *http.Request, u grants.User) error {
 	return writeJSON(w, http.StatusOK, userView(u))
 }
 

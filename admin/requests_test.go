@@ -108,7 +108,7 @@ func TestDecisionRules(t *testing.T) {
 			_, err := f.carol.Cancel(context.Background(), id)
 			return err
 		}, http.StatusForbidden, ""},
-		{"unknown request", func(t *testing.T, f *flowFixture) error {
+		{"unknown request", func(_ *testing.T, f *flowFixture) error {
 			_, err := f.bob.Approve(context.Background(), "req_missing", "")
 			return err
 		}, http.StatusNotFound, "req_missing"},

@@ -86,26 +86,26 @@ func ReadClaims(cert *x509.Certificate, trustDomain string) (Claims, error) {
 	return claims, nil
 }
 
-// fill sets the names of c from u, refusing any name that is missing or
+// fill sets the names of c from names, refusing any name that is missing or
 // repeated, and grant names on an identity certificate.
-func (u uriClaims) fill(c *Claims) error {
+func (names uriClaims) fill(c *Claims) error {
 	var err error
-	if c.User, err = single("user", u.users); err != nil {
+	if c.User, err = single("user", names.users); err != nil {
 		return err
 	}
 
 	if c.Kind == KindIdentity {
-		if len(u.grants)+len(u.resources) > 0 {
+		if len(names.grants)+len(names.resources) > 0 {
 			return fmt.Errorf("%w: identity certificate names a grant or resource",
 				ErrBadClaims)
 		}
 		return nil
 	}
 
-	if c.GrantID, err = single("grant", u.grants); err != nil {
+	if c.GrantID, err = single("grant", names.grants); err != nil {
 		return err
 	}
-	c.Resource, err = single("resource", u.resources)
+	c.Resource, err = single("resource", names.resources)
 	return err
 }
 
@@ -128,16 +128,16 @@ func readURIs(uris []*url.URL, trustDomain string) (uriClaims, error) {
 	return claims, nil
 }
 
-func (c *uriClaims) add(u *url.URL, trustDomain string) error {
+func (names *uriClaims) add(u *url.URL, trustDomain string) error {
 	switch {
 	case u.Scheme == spiffeScheme:
-		return addName(&c.users, u, "user", strings.TrimPrefix(u.Path, userPathPrefix),
+		return addName(&names.users, u, "user", strings.TrimPrefix(u.Path, userPathPrefix),
 			func(name string) *url.URL { return userURI(trustDomain, name) })
 	case u.Scheme == urnScheme && strings.HasPrefix(u.Opaque, grantURNPrefix):
-		return addName(&c.grants, u, "grant id",
+		return addName(&names.grants, u, "grant id",
 			strings.TrimPrefix(u.Opaque, grantURNPrefix), grantURI)
 	case u.Scheme == urnScheme && strings.HasPrefix(u.Opaque, resURNPrefix):
-		return addName(&c.resources, u, "resource",
+		return addName(&names.resources, u, "resource",
 			strings.TrimPrefix(u.Opaque, resURNPrefix), resourceURI)
 	}
 	return fmt.Errorf("%w: unexpected uri %q", ErrBadClaims, u)

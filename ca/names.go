@@ -47,7 +47,7 @@ func checkName(field, s string) error {
 }
 
 func notNameRune(r rune) bool {
-	return !isLowerOrDigit(r) && !('A' <= r && r <= 'Z') && !isPunct(r)
+	return !isLowerOrDigit(r) && (r < 'A' || r > 'Z') && !isPunct(r)
 }
 
 // checkTrustDomain returns an error wrapping ErrBadName unless s is a

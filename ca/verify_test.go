@@ -105,7 +105,8 @@ func TestVerifyRefuses(t *testing.T) {
 			require.ErrorIs(t, err, tt.wantErr)
 			assert.Zero(t, claims)
 			for _, other := range verifyErrors {
-				if other != tt.wantErr {
+				if other != tt.wantErr { //nolint:errorlint // the sentinels themselves
+
 					assert.NotErrorIs(t, err, other)
 				}
 			}
