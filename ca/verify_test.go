@@ -106,7 +106,6 @@ func TestVerifyRefuses(t *testing.T) {
 			assert.Zero(t, claims)
 			for _, other := range verifyErrors {
 				if other != tt.wantErr { //nolint:errorlint // the sentinels themselves
-
 					assert.NotErrorIs(t, err, other)
 				}
 			}
