@@ -34,6 +34,9 @@ type Comparison struct {
 	// memory; HeldConns those jitgate holds while its handshake rate is
 	// measured again; RevokeConns those of the grant that is revoked.
 	MemoryConns, HeldConns, RevokeConns int
+	// ProfileDir receives jitgate's CPU and allocation profiles under load;
+	// empty means none are taken.
+	ProfileDir string
 	// Log receives progress lines; nil means none.
 	Log io.Writer
 }
@@ -128,7 +131,7 @@ func Compare(ctx context.Context, c Comparison) (*Report, error) {
 
 	steps := []func(context.Context) error{
 		cmp.measureMemory, cmp.runRounds, cmp.measureHeld, cmp.measureChecks,
-		cmp.measureRevocation,
+		cmp.captureProfiles, cmp.measureRevocation,
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {

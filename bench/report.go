@@ -117,7 +117,7 @@ func (md *mdWriter) fullTable() {
 		"with crypto/tls and echoes itself.\n\n")
 	cells := []string{"server"}
 	for _, c := range conc {
-		cells = append(cells, fmt.Sprintf("%d conns", c))
+		cells = append(cells, plural(c, "conn"))
 	}
 	md.head(cells...)
 	for _, s := range md.servers() {
@@ -159,4 +159,12 @@ func times(r float64) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.2fx", r)
+}
+
+// plural returns n and noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -37,7 +37,7 @@ const (
 const (
 	heldWanted   = 10_000
 	fdsPerProxy  = 2
-	fdsKeptSpare = 64
+	fdsKeptSpare = 200
 )
 
 func main() {
@@ -66,6 +66,7 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&c.MemoryConns, "memory-conns", 2000, "idle connections to measure memory with")
 	fs.IntVar(&c.HeldConns, "held-conns", heldConns(), "idle connections jitgate holds")
 	fs.IntVar(&c.RevokeConns, "revoke-conns", 1000, "connections of the revoked grant")
+	fs.StringVar(&c.ProfileDir, "profile", "", "directory for jitgate's pprof profiles; empty: none")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
