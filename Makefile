@@ -8,7 +8,7 @@ PKGS     ?= ./...
 JITGATE_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export JITGATE_TEST_POSTGRES
 
-.PHONY: build test test-deps bench lint fmt cover clean
+.PHONY: build test test-deps bench bench-peers lint fmt cover clean
 
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
@@ -22,8 +22,14 @@ test: test-deps
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
 
+# Compare two runs with: go tool -modfile=tools/go.mod benchstat old.out bench.out
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./grants/ ./proxy/ ./bench/... | tee bench.out
+
+# jitgate side by side with a bare crypto/tls server, nginx and HAProxy
+# (installed from Debian when missing) on loopback; writes bench/results/.
+bench-peers:
+	bench/scripts/peers
 
 lint:
 	$(GO) vet $(PKGS)
