@@ -14,9 +14,10 @@ import (
 // BenchmarkGrantCheck measures grants.Table.Check, the grant check the
 // proxy runs inside every handshake, full or resumed:
 //
-//   - hit/grants=N: N active grants cached, each checked in turn, so that
-//     the large tables are read from memory rather than from a warm CPU
-//     cache: the revocation-set lookup, the LRU lookup and the comparisons;
+//   - hit/grants=N/spread: N active grants cached, each checked in turn,
+//     so that the large tables are read from memory rather than from a
+//     warm CPU cache: the revocation-set lookup, the LRU lookup and the
+//     comparisons; hit/grants=N/same checks one of them again and again;
 //   - revoked: a refusal from a revocation set of 1,000 grants;
 //   - miss: every check misses a cache of one and reads the grant from the
 //     SQLite store of a fixture.
@@ -28,7 +29,8 @@ import (
 //	go tool -modfile=tools/go.mod benchstat old.txt new.txt
 func BenchmarkGrantCheck(b *testing.B) {
 	for _, n := range checkSizes {
-		b.Run(fmt.Sprintf("hit/grants=%d", n), GrantCheckHit(n))
+		b.Run(fmt.Sprintf("hit/grants=%d/spread", n), GrantCheckHit(n, true))
+		b.Run(fmt.Sprintf("hit/grants=%d/same", n), GrantCheckHit(n, false))
 	}
 	b.Run("revoked", GrantCheckRevoked(1_000))
 	b.Run("miss", func(b *testing.B) {

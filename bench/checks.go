@@ -21,11 +21,16 @@ type CheckBench struct {
 var checkSizes = []int{1_000, 100_000, 1_000_000}
 
 // measureChecks runs the grant-check benchmarks on the load core: hits at
-// each of checkSizes, a revocation-set refusal, and a miss that reads the
-// fixture's SQLite store.
+// each of checkSizes, spread over the grants and on one grant, a
+// revocation-set refusal, and a miss that reads the fixture's SQLite store.
 func (cmp *comparison) measureChecks(context.Context) error {
 	for _, n := range checkSizes {
-		cmp.check(fmt.Sprintf("hit, %d active grants", n), GrantCheckHit(n))
+		cmp.check(fmt.Sprintf("hit, %d active grants, each in turn", n),
+			GrantCheckHit(n, true))
+	}
+	for _, n := range checkSizes {
+		cmp.check(fmt.Sprintf("hit, %d active grants, the same one", n),
+			GrantCheckHit(n, false))
 	}
 	cmp.check("revoked, 1000 in the revocation set", GrantCheckRevoked(1_000))
 
