@@ -12,8 +12,9 @@ import (
 // keyConfig is the log key of a config file's path.
 const keyConfig = "config"
 
-const configCheckHelp = `Read FILE as jitgate serve would and report the first
-problem, with its line and column, such as:
+const configCheckHelp = `Read FILE as jitgate serve would, with the secret and
+connection string files it names, and report the first problem, with its
+line and column, such as:
 
   jitgate.yaml:14:7: resources[db].policy.approvals: 3 approvals can never
   be given: only 2 of the approvers (bob, carol) can approve any one request
@@ -44,6 +45,9 @@ func newConfigCheckCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkFiles(cfg); err != nil {
+				return err
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok, %d resources\n",
 				args[0], len(cfg.Resources))
 			for _, r := range cfg.Resources {
@@ -53,4 +57,18 @@ func newConfigCheckCommand() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// checkFiles reads the files the config points at the way serve does: the
+// webhooks' secrets and the PostgreSQL connection string, so a file serve
+// would refuse (missing, open to others, too short) fails the check too.
+func checkFiles(cfg *config.Config) error {
+	if _, err := notifyWebhooks(cfg.Webhooks); err != nil {
+		return err
+	}
+	if !cfg.Store.Postgres() {
+		return nil
+	}
+	_, err := cfg.Store.ReadDSN()
+	return err
 }

@@ -120,3 +120,38 @@ func TestServeRefusesABadWebhookSecret(t *testing.T) {
 		})
 	}
 }
+
+func TestConfigCheckReadsSecretsAsServeDoes(t *testing.T) {
+	dir := t.TempDir()
+	secret := writeSecret(t, dir, "0123456789abcdef0123\n")
+	doc := "webhooks:\n  - name: ops\n    url: https://hooks.example.test/x\n" +
+		"    secret_file: " + secret + "\n"
+	path := filepath.Join(dir, "jitgate.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(doc), 0o600))
+
+	cases := []struct {
+		name, content string
+		mode          os.FileMode
+		want          string
+	}{
+		{"good", "0123456789abcdef0123\n", 0o600, ""},
+		{"open to others", "0123456789abcdef0123\n", 0o644, "mode 0644"},
+		{"too short", "short\n", 0o600, "5 bytes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.NoError(t, os.WriteFile(secret, []byte(tc.content), tc.mode))
+			require.NoError(t, os.Chmod(secret, tc.mode))
+			cmd := newConfigCheckCommand()
+			cmd.SetArgs([]string{path})
+			cmd.SetOut(io.Discard)
+			err := cmd.Execute()
+			if tc.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
