@@ -55,6 +55,14 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print jitgate's version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), "jitgate version", version)
+		},
+	})
 	root.AddCommand(
 		newInitCommand(), newServeCommand(), newDevCommand(),
 		newLoginCommand(), newUsersCommand(), newRequestCommand(), newCertCommand(),
@@ -71,4 +79,6 @@ approved, unexpired, unrevoked Just-In-Time grant. Access rides on a short-lived
 client certificate minted for one grant; the proxy checks the grant inside every
 TLS handshake and cuts live connections when the grant ends.
 
-Client verbs read their profile from $JITGATE_HOME (default ~/.jitgate).`
+Client verbs read their profile from $JITGATE_HOME (default ~/.jitgate);
+$JITGATE_SERVER, when set, names another admin API address (HOST:PORT) to use,
+such as another replica of the same jitgate.`

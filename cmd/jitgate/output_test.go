@@ -6,6 +6,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jitgate/jitgate/admin"
+	"github.com/jitgate/jitgate/grants"
 )
 
 func TestPrintTableEscapesControlCharacters(t *testing.T) {
@@ -39,6 +42,29 @@ func TestLocalName(t *testing.T) {
 			} else {
 				assert.Error(t, err)
 			}
+		})
+	}
+}
+
+func TestStatusLine(t *testing.T) {
+	approve := grants.Decision{Approver: "dave", Verdict: grants.VerdictApprove}
+	deny := grants.Decision{Approver: "frank", Verdict: grants.VerdictDeny,
+		Comment: "not now"}
+	cases := []struct {
+		name string
+		r    admin.RequestView
+		want string
+	}{
+		{"pending", admin.RequestView{ID: "req_1", State: grants.RequestPending,
+			Decisions: []grants.Decision{approve}, Needs: "needs 1 more approval"},
+			"request req_1 is pending: approved by dave; needs 1 more approval"},
+		{"denied after an approval", admin.RequestView{ID: "req_1",
+			State: grants.RequestDenied, Decisions: []grants.Decision{approve, deny}},
+			"request req_1 was denied by frank: not now"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, statusLine(tc.r))
 		})
 	}
 }

@@ -60,6 +60,11 @@ func loadProfile() (*profile, error) {
 	if err := json.Unmarshal(b, p); err != nil {
 		return nil, fmt.Errorf("read profile %s: %w", filepath.Join(home, profileFile), err)
 	}
+	// Any replica of a fleet answers for the same CA, so the profile's
+	// identity works against another one when its own is down.
+	if server := os.Getenv("JITGATE_SERVER"); server != "" {
+		p.Server = server
+	}
 	return p, nil
 }
 

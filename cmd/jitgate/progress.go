@@ -60,6 +60,9 @@ func (p *progressPrinter) done() {
 // statusLine says where r stands: "request req_x is pending: approved by
 // bob; needs 1 more approval from group:db-leads".
 func statusLine(r admin.RequestView) string {
+	if r.State != grants.RequestPending && r.State != grants.RequestApproved {
+		return outcome(r)
+	}
 	parts := []string{fmt.Sprintf("request %s is %s", r.ID, r.State)}
 	if by := approvers(r); len(by) > 0 {
 		parts = append(parts, "approved by "+strings.Join(by, ", "))

@@ -94,7 +94,7 @@ func runRequest(cmd *cobra.Command, a ask, wait bool, format string) error {
 		return err
 	}
 	if !wait {
-		return printRequest(cmd, format, requestResult{RequestView: req})
+		return printUnwaited(cmd, p, c, req, format)
 	}
 
 	result, err := awaitDecision(cmd, p, c, req)
@@ -108,6 +108,21 @@ func runRequest(cmd *cobra.Command, a ask, wait bool, format string) error {
 		return &exitError{code: 2, err: errors.New(outcome(result.RequestView))}
 	}
 	return nil
+}
+
+// printUnwaited prints a request nobody waits for. One a policy approved at
+// once gets its certificate fetched now, as with --wait.
+func printUnwaited(cmd *cobra.Command, p *profile, c *admin.Client, req admin.RequestView,
+	format string) error {
+	result := requestResult{RequestView: req}
+	if req.State == grants.RequestApproved {
+		files, err := fetchGrant(cmd, p, c, req.ID)
+		if err != nil {
+			return err
+		}
+		result.Grant = files
+	}
+	return printRequest(cmd, format, result)
 }
 
 // send makes the request's key pair, sends the request with the CSR and
