@@ -214,7 +214,7 @@ func (ev *Evaluation) fitWindow(r Rule, now time.Time) {
 
 	short := end.Sub(now)
 	ev.note("duration %s shortened to %s: rule %s holds only until %s, the end of %s",
-		ev.Duration, short, r.Name, r.Window.Describe(end), r.Window)
+		ev.Duration, short.Round(time.Second), r.Name, r.Window.Describe(end), r.Window)
 	ev.Duration = short
 }
 
