@@ -50,7 +50,7 @@ func TestStoreRefused(t *testing.T) {
 		{"sqlite with a file", "store: {dsn_file: dsn}",
 			"store.dsn_file: only for driver postgres"},
 		{"a dsn written in the file", "store: {driver: postgres, dsn: 'postgres://u:pw@h/db'}",
-			"field dsn not found"},
+			`unknown key "dsn" in store; known: driver, dsn_file`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
