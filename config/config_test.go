@@ -53,14 +53,14 @@ func TestParseRefusesBadValues(t *testing.T) {
 			`line 1: unknown key "trust_domian" in the top level; known: trust_domain,`},
 		{"unknown listen key", "listen: {proxi: ':1'}\n",
 			`unknown key "proxi" in listen; known: proxy, admin, metrics`},
-
 		{"bad trust domain", "trust_domain: Not A Domain\n", "trust_domain"},
 		{"bad listen", "listen: {admin: nowhere}\n", "listen.admin"},
 		{"bad duration", res("policy: {max_duration: soon}"), `"soon" is not accepted`},
 		{"negative approvals", res("policy: {approvals: -1}"),
 			"resources[web].policy.approvals"},
-		{"approvals outside policy", res("approvals: 2"), `unknown key "approvals" in a resource; known: name, upstream, listen, hostname, ` +
-			`policy (approvals belongs in the resource's policy block)`},
+		{"approvals outside policy", res("approvals: 2"),
+			`unknown key "approvals" in a resource; known: name, upstream, ` +
+				`listen, hostname, policy (approvals belongs in the resource's policy block)`},
 		{"no upstream port", "resources: [{name: web, upstream: h, hostname: w}]\n",
 			"resources[web].upstream"},
 		{"no route", "resources: [{name: web, upstream: 'h:1'}]\n",
