@@ -5,6 +5,8 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
+	"syscall"
 )
 
 // spliceBufSize is the copy buffer of each direction, as io.Copy's.
@@ -55,9 +57,12 @@ func (e *copyError) Unwrap() error { return e.err }
 func splice(a, b net.Conn) (ab, ba int64, err error) {
 	var once sync.Once
 	var first *copyError
+	var aEnded atomic.Bool
 	fail := func(at end, cause error) {
 		once.Do(func() {
-			first = &copyError{at: at, err: cause}
+			if !endedByPeer(at, cause, aEnded.Load()) {
+				first = &copyError{at: at, err: cause}
+			}
 			a.Close()
 			b.Close()
 		})
@@ -67,15 +72,25 @@ func splice(a, b net.Conn) (ab, ba int64, err error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		ab = pipe(corkedSink(b), srcA, endB, endA, fail)
+		var eof bool
+		ab, eof = pipe(corkedSink(b), srcA, endB, endA, fail)
+		aEnded.Store(eof)
 	}()
-	ba = pipe(corkedSink(a), srcB, endA, endB, fail)
+	ba, _ = pipe(corkedSink(a), srcB, endA, endB, fail)
 	<-done
 
 	if first != nil {
 		return ab, ba, first
 	}
 	return ab, ba, nil
+}
+
+// endedByPeer reports whether a failure is how b's side ends a session that
+// a had already finished: a reset from b after a's EOF was passed on, as
+// PostgreSQL sends when the client's last TLS alert arrives after its
+// Terminate message.
+func endedByPeer(at end, cause error, aEnded bool) bool {
+	return at == endB && aEnded && errors.Is(cause, syscall.ECONNRESET)
 }
 
 // source is the read side of one direction of a splice.
@@ -130,8 +145,9 @@ func (s sink) write(p []byte) (int, error) {
 
 // pipe copies src to dst until src reaches EOF, then closes the write side
 // of dst. A failure is reported to fail with the end it happened at. It
-// returns the bytes written to dst.
-func pipe(dst sink, src source, dstEnd, srcEnd end, fail func(end, error)) int64 {
+// returns the bytes written to dst and whether src ended at EOF.
+func pipe(dst sink, src source, dstEnd, srcEnd end,
+	fail func(end, error)) (int64, bool) {
 	var n int64
 	for {
 		buf := buffers.Get().(*[]byte)
@@ -142,7 +158,7 @@ func pipe(dst sink, src source, dstEnd, srcEnd end, fail func(end, error)) int64
 			if werr != nil {
 				buffers.Put(buf)
 				fail(dstEnd, werr)
-				return n
+				return n, false
 			}
 		}
 		buffers.Put(buf)
@@ -152,13 +168,16 @@ func pipe(dst sink, src source, dstEnd, srcEnd end, fail func(end, error)) int64
 		}
 		switch {
 		case errors.Is(rerr, io.EOF):
-			if err := closeWrite(dst.Conn); err != nil {
+			// ENOTCONN: the other side is gone already, with nothing to shut.
+			err := closeWrite(dst.Conn)
+			if err != nil && !errors.Is(err, syscall.ENOTCONN) {
 				fail(dstEnd, err)
+				return n, false
 			}
-			return n
+			return n, true
 		case rerr != nil:
 			fail(srcEnd, rerr)
-			return n
+			return n, false
 		}
 	}
 }
