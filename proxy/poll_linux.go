@@ -66,14 +66,25 @@ func (c *pollConn) Write(p []byte) (int, error) {
 	return c.TCPConn.Write(p)
 }
 
+// heldBuffers hold corked writes: the records of one splice buffer, each
+// with its header and tag, fit without growing.
+var heldBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, spliceBufSize+heldSlack)
+	return &b
+}}
+
+// heldSlack is room for the TLS record overhead of one splice buffer: 22
+// bytes a record, with records as small as crypto/tls makes them at the
+// start of a connection.
+const heldSlack = 8 << 10
+
 // cork holds writes until uncork.
 func (c *pollConn) cork() {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 
 	c.corked = true
-	c.held = buffers.Get().(*[]byte)
-	*c.held = (*c.held)[:0]
+	c.held = heldBuffers.Get().(*[]byte)
 }
 
 // uncork writes what was held in one write and lets writes through again.
@@ -85,8 +96,8 @@ func (c *pollConn) uncork() error {
 	held := c.held
 	c.held = nil
 	_, err := c.TCPConn.Write(*held)
-	*held = (*held)[:cap(*held)]
-	buffers.Put(held)
+	*held = (*held)[:0]
+	heldBuffers.Put(held)
 	return err
 }
 
