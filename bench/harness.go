@@ -73,6 +73,9 @@ type Report struct {
 	Held       *HeldRun     `json:"held,omitempty"`
 	Revocation *Cut         `json:"revocation,omitempty"`
 	Checks     []CheckBench `json:"grant_checks"`
+	// Profile is where jitgate's CPU went under a full-handshake load and
+	// under a throughput load.
+	Profile map[Mode][]Share `json:"profile,omitempty"`
 	// Notes say what could not be run and why.
 	Notes []string `json:"notes,omitempty"`
 }

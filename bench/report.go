@@ -32,6 +32,7 @@ func (r *Report) WriteMarkdown(w io.Writer, chart string) error {
 	md.hybridTable()
 	md.heldSection()
 	md.checkTable()
+	md.profileTable()
 	md.targets()
 	return md.err
 }

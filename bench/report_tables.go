@@ -135,3 +135,22 @@ func (md *mdWriter) checkTable() {
 			fmt.Sprint(c.BytesPerOp))
 	}
 }
+
+func (md *mdWriter) profileTable() {
+	full, tp := md.r.Profile[ModeFull], md.r.Profile[ModeThroughput]
+	if len(full) == 0 || len(tp) != len(full) {
+		return
+	}
+	md.printf("\n## Where jitgate's CPU goes\n\n")
+	md.printf("Flat samples of jitgate's CPU profiles taken under load, by kind " +
+		"of code (profiles/cpu-*.pprof; read them with `go tool pprof -top " +
+		"bin/jgserve FILE`). \"jitgate's own code\" is the verification cache, " +
+		"the grant check, the registry of live connections, the splice's " +
+		"bookkeeping, metrics and logs.\n\n")
+	md.head("kind of code", fmt.Sprintf("full handshakes, %d conns", busyConns),
+		"throughput, 1 conn")
+	for i, s := range full {
+		md.row(s.Category, fmt.Sprintf("%.1f%%", s.Percent),
+			fmt.Sprintf("%.1f%%", tp[i].Percent))
+	}
+}

@@ -58,6 +58,10 @@ func sampleReport() *Report {
 		{Name: "hit, 1000000 active grants, the same one", NsPerOp: 85},
 		{Name: "miss, read from SQLite", NsPerOp: 50000, AllocsPerOp: 100, BytesPerOp: 6000},
 	}
+	r.Profile = map[Mode][]Share{
+		ModeFull:       shares([]float64{45, 5, 25, 19, 1, 5}, 100),
+		ModeThroughput: shares([]float64{0, 30, 50, 18, 1, 1}, 100),
+	}
 	return r
 }
 
