@@ -25,6 +25,8 @@ type Running struct {
 	Process
 	cmd    *exec.Cmd
 	exited chan struct{}
+	// err is how the process ended, once exited is closed.
+	err error
 }
 
 // startPinned starts argv pinned to core with taskset, in a process group
@@ -47,7 +49,7 @@ func startPinned(name string, core int, logPath string, argv ...string) (*Runnin
 	r := &Running{Name: name, Process: Process{PID: cmd.Process.Pid}, cmd: cmd,
 		exited: make(chan struct{})}
 	go func() {
-		cmd.Wait()
+		r.err = cmd.Wait()
 		close(r.exited)
 	}()
 	return r, nil
@@ -68,11 +70,12 @@ func (r *Running) Stop() {
 	if r == nil {
 		return
 	}
-	syscall.Kill(-r.PID, syscall.SIGTERM)
+	// A group already gone answers ESRCH, which is what Stop wants.
+	_ = syscall.Kill(-r.PID, syscall.SIGTERM)
 	select {
 	case <-r.exited:
 	case <-time.After(5 * time.Second):
-		syscall.Kill(-r.PID, syscall.SIGKILL)
+		_ = syscall.Kill(-r.PID, syscall.SIGKILL)
 		<-r.exited
 	}
 }

@@ -85,7 +85,9 @@ func echo(ctx context.Context, c net.Conn) {
 	defer stop()
 	defer c.Close()
 
-	io.CopyBuffer(struct{ io.Writer }{c}, struct{ io.Reader }{c}, make([]byte, echoBufSize))
+	// Either side ending ends the echo; how it ended does not matter.
+	_, _ = io.CopyBuffer(struct{ io.Writer }{c}, struct{ io.Reader }{c},
+		make([]byte, echoBufSize))
 }
 
 // echoBufSize is the copy buffer of each echoed connection, as io.Copy's.

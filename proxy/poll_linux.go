@@ -3,6 +3,7 @@
 package proxy
 
 import (
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -135,7 +136,7 @@ func (c *pollConn) Read(p []byte) (int, error) {
 	switch {
 	case err != nil:
 		return 0, &net.OpError{Op: "read", Net: "tcp", Err: err}
-	case errno == syscall.EAGAIN:
+	case errors.Is(errno, syscall.EAGAIN):
 		return 0, errWouldBlock
 	case errno != nil:
 		return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", errno)}
@@ -149,7 +150,7 @@ func (c *pollConn) Read(p []byte) (int, error) {
 func readNoEINTR(fd int, p []byte) (int, error) {
 	for {
 		n, err := syscall.Read(fd, p)
-		if err != syscall.EINTR {
+		if !errors.Is(err, syscall.EINTR) {
 			return max(n, 0), err
 		}
 	}
@@ -168,7 +169,7 @@ func (c *pollConn) waitReadable() error {
 		var b [1]byte
 		_, _, errno := syscall.Recvfrom(int(fd), b[:],
 			syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		return errno != syscall.EAGAIN
+		return !errors.Is(errno, syscall.EAGAIN)
 	})
 	if err != nil {
 		return &net.OpError{Op: "read", Net: "tcp", Err: err}

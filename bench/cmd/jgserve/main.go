@@ -87,7 +87,7 @@ func (f flags) jitgate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer log.Sync()
+	defer func() { _ = log.Sync() }()
 
 	return bench.RunGateway(ctx, bench.GatewayConfig{
 		Dir: f.dir, Listen: f.listen, Upstream: f.upstream, Control: f.control,
