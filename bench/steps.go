@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -59,8 +60,8 @@ func (cmp *comparison) startServer(ctx context.Context, kex Kex, name string) er
 	if err := waitTLS(ctx, addr, cmp.clients[kex], started.Exited); err != nil {
 		started.Stop()
 		delete(cmp.servers[kex], name)
-		return fmt.Errorf("%s (%s): %w (exit: %v); see %s", name, kex, err,
-			started.err, cmp.logPath(tag))
+		err = fmt.Errorf("%s (%s): %w; see %s", name, kex, err, cmp.logPath(tag))
+		return errors.Join(err, started.err)
 	}
 	cmp.logf("started %s (%s) on %s, pid %d", name, kex, addr, started.PID)
 	return nil

@@ -194,7 +194,7 @@ func newFakeChecker(live ...string) *fakeChecker {
 	return f
 }
 
-func (f *fakeChecker) Check(grantID, user, resource string, now time.Time) error {
+func (f *fakeChecker) Check(grantID, _, resource string, now time.Time) error {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 
