@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,7 +114,9 @@ func newMemStore(n int) *memStore {
 		id := fmt.Sprintf("gr_%08d", i)
 		s.ids[i] = id
 		s.grants[id] = grants.Grant{
-			ID: id, User: requester, Resource: Resource, State: grants.GrantActive,
+			// Each grant gets its own copy of the names, as a store read gives.
+			ID: id, User: strings.Clone(requester), Resource: strings.Clone(Resource),
+			State:     grants.GrantActive,
 			NotBefore: from, NotAfter: from.Add(grantLength),
 		}
 	}

@@ -179,10 +179,14 @@ func (t *Table) revokedErr(grantID string) error {
 }
 
 // lookup returns the cached grant, reading the store on a miss or while
-// the cache is distrusted.
+// the cache is distrusted. A hit peeks: it takes the cache's read lock and
+// leaves the recency order alone, so concurrent handshakes do not queue on
+// one lock and a hit touches no list nodes. Entries therefore leave the
+// cache in the order they came in; one that is still in use costs one
+// store read when it comes back.
 func (t *Table) lookup(grantID string) (cached, error) {
 	if !t.distrusted.Load() {
-		if c, ok := t.cache.Get(grantID); ok {
+		if c, ok := t.cache.Peek(grantID); ok {
 			t.hits.Add(1)
 			return c, nil
 		}
