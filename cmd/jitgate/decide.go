@@ -63,20 +63,18 @@ func newApproveCommand() *cobra.Command {
 
 func newDenyCommand() *cobra.Command {
 	var comment string
-	cmd := newDecisionCommand("deny REQUEST_ID --comment TEXT",
+	cmd := newDecisionCommand("deny REQUEST_ID --reason TEXT",
 		"Deny a pending request; it ends at once, whatever approvals it had",
 		func(ctx context.Context, c *admin.Client, id string) (admin.RequestView, error) {
 			if comment == "" {
-				return admin.RequestView{}, errors.New("--comment: say why it is denied")
+				return admin.RequestView{}, errors.New("--comment or --reason: say why it is denied")
 			}
 			return c.Deny(ctx, id, comment)
 		})
 	f := cmd.Flags()
-	f.StringVar(&comment, "comment", "", "why the request is denied (required)")
-	// --reason is the flag's earlier name. MarkHidden fails only for a flag
-	// that does not exist.
-	f.StringVar(&comment, "reason", "", "same as --comment")
-	_ = f.MarkHidden("reason")
+	f.StringVar(&comment, "comment", "", "why the request is denied (this or --reason is required)")
+	f.StringVar(&comment, "reason", "", "the same as --comment")
+	cmd.MarkFlagsMutuallyExclusive("comment", "reason")
 	return cmd
 }
 

@@ -65,7 +65,9 @@ func TestReadmeApprovalPolicy(t *testing.T) {
 	assert.Equal(t, grants.RequestApproved, approved.State)
 	assert.Equal(t, grants.RuleAlways, approved.Rule)
 
-	c.run(bob, "deny", pending.ID, "--comment", "asked twice")
+	assert.Contains(t, c.fails(bob, "deny", pending.ID), "say why it is denied")
+	assert.Contains(t, c.run(alice, "requests", "show", pending.ID), "pending")
+	c.run(bob, "deny", pending.ID, "--reason", "asked twice")
 	assert.Contains(t, c.run(alice, "requests", "show", pending.ID),
 		"denied by bob: asked twice")
 }

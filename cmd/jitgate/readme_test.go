@@ -57,6 +57,19 @@ func (c *cli) run(home string, args ...string) string {
 	return string(out)
 }
 
+// fails runs jitgate as the profile in home, requires it to fail and
+// returns what it wrote to standard error.
+func (c *cli) fails(home string, args ...string) string {
+	c.t.Helper()
+	cmd := exec.Command(c.bin, args...)
+	cmd.Env = append(os.Environ(), "JITGATE_HOME="+home)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.Error(c.t, err, "jitgate %s succeeded: %s", strings.Join(args, " "), out)
+	return stderr.String()
+}
+
 // start runs jitgate in the background until the test ends.
 func (c *cli) start(home string, args ...string) *exec.Cmd {
 	c.t.Helper()
