@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,7 +123,6 @@ func TestSharedListenerRoutesBySNI(t *testing.T) {
 			reasonOK},
 		{"api certificate on web's hostname", "web" + testDomain, &apiCert, "web",
 			reasonWrongResource},
-		{"unknown hostname", "nope" + testDomain, &apiCert, "", reasonUnknownResource},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,6 +143,32 @@ func TestSharedListenerRoutesBySNI(t *testing.T) {
 			assert.Equal(t, handshakeEvent{tt.resource, resultAllowed, reasonOK}, ev)
 		})
 	}
+}
+
+func TestUnknownHostnameIsRefusedBeforeAServingCertificateIsSought(t *testing.T) {
+	var asked sync.Map
+	h := newHarness(t, echo, func(c *Config) {
+		get := c.GetCertificate
+		c.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			asked.Store(hello.ServerName, true)
+			return get(hello)
+		}
+	})
+	h.checker.set("g-api", nil)
+	cert := h.pki.client(t, grantClaims("alice", "g-api", "api"))
+
+	// crypto/tls answers any refusal to present a certificate with an
+	// internal_error alert, which tells the client nothing more.
+	_, err := h.connect(t, h.srv.SharedAddr(), "nope"+testDomain, &cert, nil)
+	require.ErrorContains(t, err, "internal error")
+	assert.Equal(t, handshakeEvent{"", resultDenied, reasonUnknownResource},
+		next(t, h.rec.handshakes))
+	_, ok := asked.Load("nope" + testDomain)
+	assert.False(t, ok, "a serving certificate was sought for an unknown hostname")
+
+	roundTrip(t, h.dial(t, h.srv.SharedAddr(), "api"+testDomain, &cert, nil), "ping")
+	_, ok = asked.Load("api" + testDomain)
+	assert.True(t, ok, "a known hostname did not get its serving certificate")
 }
 
 func TestEndGrantCutsLiveConnections(t *testing.T) {

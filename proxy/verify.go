@@ -77,14 +77,31 @@ func (s *Server) tlsConfig(fixed string) *tls.Config {
 		// inside crypto/tls, before VerifyConnection, with an error that
 		// cannot be told from a dropped connection. Asking for one and
 		// refusing in admit keeps every refusal, and its reason, in one place.
-		ClientAuth:       tls.RequestClientCert,
-		GetCertificate:   s.getCertificate,
+		ClientAuth: tls.RequestClientCert,
+		GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			return s.servingCert(hello, fixed)
+		},
 		CurvePreferences: s.curves,
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			_, err := s.admit(cs, fixed)
 			return err
 		},
 	}
+}
+
+// servingCert returns the certificate to present to hello. On the shared
+// listener a name that no resource has is refused here, as an unknown
+// resource, before anything is looked up for it; a hello without a name
+// gets the listener's certificate and is refused once its client
+// certificate is seen.
+func (s *Server) servingCert(hello *tls.ClientHelloInfo, fixed string) (*tls.Certificate, error) {
+	if fixed == "" && hello.ServerName != "" {
+		if _, ok := s.resourceOf(hello.ServerName, ""); !ok {
+			cause := fmt.Errorf("no resource has the hostname %q", hello.ServerName)
+			return nil, &denial{reason: reasonUnknownResource, cause: cause}
+		}
+	}
+	return s.getCertificate(hello)
 }
 
 // admit is the inline check of one handshake, full or resumed. It returns
