@@ -168,7 +168,7 @@ func joinRoles(roles []Role) string {
 // the first one leaked leaves the leaked one worthless.
 func (s *Service) NewToken(ctx context.Context, actor, name string) (string, error) {
 	token := newToken()
-	err := s.update(ctx, func(tx Tx, _ *effects) error {
+	err := s.update(ctx, func(tx Tx, fx *effects) error {
 		u, err := enabledUser(tx, name)
 		if err != nil {
 			return err
@@ -183,7 +183,15 @@ func (s *Service) NewToken(ctx context.Context, actor, name string) (string, err
 		if err != nil {
 			return err
 		}
-		return s.audit(tx, actor, "user.token", name, detail)
+		if err := s.audit(tx, actor, "user.token", name, detail); err != nil {
+			return err
+		}
+		if u.EnrolledAt.IsZero() {
+			return nil
+		}
+		// The old key may be in someone else's hands, and so may the grant
+		// keys made beside it.
+		return s.endUserWork(tx, fx, actor, name, "identity retired by a new enrolment token")
 	})
 	if err != nil {
 		return "", err
@@ -267,7 +275,7 @@ func (s *Service) DisableUser(ctx context.Context, actor, name string) (User, er
 		if err != nil {
 			return err
 		}
-		return s.endUserWork(tx, fx, actor, name)
+		return s.endUserWork(tx, fx, actor, name, "user disabled")
 	})
 	if err != nil {
 		return User{}, err
@@ -294,10 +302,8 @@ func (s *Service) disable(tx Tx, actor, name string) (User, error) {
 }
 
 // endUserWork cancels the user's pending requests and revokes their
-// active grants.
-func (s *Service) endUserWork(tx Tx, fx *effects, actor, name string) error {
-	const why = "user disabled"
-
+// active grants, for the reason why.
+func (s *Service) endUserWork(tx Tx, fx *effects, actor, name, why string) error {
 	pending, err := tx.Requests(RequestFilter{
 		User:   name,
 		States: []RequestState{RequestPending},

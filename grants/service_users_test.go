@@ -170,6 +170,29 @@ func TestNewTokenRetiresTheOldOne(t *testing.T) {
 	assert.Equal(t, "gina", u.Name)
 }
 
+// TestNewTokenEndsWhatTheOldKeyCouldDo checks that reissuing a token, as
+// for a lost laptop, revokes the user's grants and cancels their pending
+// requests, whose keys were kept beside the old identity key.
+func TestNewTokenEndsWhatTheOldKeyCouldDo(t *testing.T) {
+	e := newEnv(t)
+	enrolAlice(t, e)
+	g := e.grant(t)
+	pending := e.request(t, "alice", "db", time.Hour)
+	e.clock.Advance(time.Minute)
+
+	_, err := e.svc.NewToken(t.Context(), "dave", "alice")
+	require.NoError(t, err)
+
+	ended, err := e.svc.Grant(t.Context(), g.ID)
+	require.NoError(t, err)
+	assert.Equal(t, GrantRevoked, ended.State)
+	assert.Equal(t, "identity retired by a new enrolment token", ended.EndReason)
+	assert.ErrorIs(t, e.table.Check(g.ID, "alice", "db", e.clock.Now()), ErrGrantRevoked)
+	r, err := e.svc.Request(t.Context(), pending.ID)
+	require.NoError(t, err)
+	assert.Equal(t, RequestCancelled, r.State)
+}
+
 // enrolAlice gives alice a new token, enrols her and returns when her
 // identity certificate was issued.
 func enrolAlice(tb testing.TB, e *env) time.Time {

@@ -97,7 +97,7 @@ func changedList(cmd *cobra.Command, flag, value string) []string {
 func newUsersTokenCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "token NAME",
-		Short: "Print a fresh one-time enrolment token for an existing user",
+		Short: "Print a fresh one-time enrolment token; once enrolled, the user's certificate, grants and pending requests end",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := adminClient(cmd)
