@@ -83,13 +83,20 @@ func (ev *Evaluation) note(format string, args ...any) {
 	ev.Reasons = append(ev.Reasons, fmt.Sprintf(format, args...))
 }
 
-// limitDuration refuses a duration that is not positive, and one over the
+// MinDuration is the shortest grant: one that ends before its certificate
+// reaches the requester is of no use.
+const MinDuration = time.Minute
+
+// limitDuration refuses a duration under MinDuration, and one over the
 // limit unless p caps it, in which case ev.Duration becomes the limit.
 func (ev *Evaluation) limitDuration(p Policy, resource string) error {
 	limit := p.Limit()
 	switch {
 	case ev.Duration <= 0:
 		return &InputError{Field: "duration", Problem: "must be more than zero"}
+	case ev.Duration < MinDuration:
+		return &InputError{Field: "duration", Problem: fmt.Sprintf(
+			"%s is under the minimum of %s", ev.Duration, MinDuration)}
 	case ev.Duration <= limit:
 		return nil
 	case !p.Cap:

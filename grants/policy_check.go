@@ -51,6 +51,9 @@ func (p Policy) checkNumbers() error {
 	switch {
 	case p.MaxDuration < 0:
 		return policyErr("max_duration", "%s is negative", p.MaxDuration)
+	case p.MaxDuration > 0 && p.MaxDuration < MinDuration:
+		return policyErr("max_duration", "%s is under the shortest grant, %s",
+			p.MaxDuration, MinDuration)
 	case p.Approvals < 0 || p.Approvals > MaxApprovals:
 		return policyErr("approvals", "%d is not from 1 to %d", p.Approvals, MaxApprovals)
 	case p.PendingTTL < 0:
