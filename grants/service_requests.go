@@ -180,6 +180,9 @@ func (s *Service) Approve(ctx context.Context, id, approver, comment string,
 				return fmt.Errorf("request %s already approved by %s: %w",
 					id, approver, ErrConflict)
 			}
+			if err := stillAllowed(tx, r, p); err != nil {
+				return err
+			}
 			return s.approve(tx, fx, r, p, approver, comment)
 		})
 }
@@ -217,6 +220,36 @@ func (s *Service) decide(ctx context.Context, id, approver string,
 			id, s.ttlOf(r.Resource), ErrConflict)
 	}
 	return r, nil
+}
+
+// stillAllowed refuses, with ErrConflict, to approve r when its requester
+// could not make it now: no longer an enabled requester, or no longer among
+// the policy's requesters, or asking for more than the policy's maximum.
+// A policy that caps shortens r instead. Pending requests are decided
+// under the policy as it is, not as it was when they were made.
+func stillAllowed(tx Tx, r *Request, p Policy) error {
+	u, err := tx.User(r.User)
+	if err != nil {
+		return err
+	}
+	if !p.MayRequest(u) {
+		return fmt.Errorf("request %s can no longer be approved: user %q may not request %s "+
+			"now (disabled, not a requester, or not among its requesters): %w",
+			r.ID, r.User, r.Resource, ErrConflict)
+	}
+
+	limit := p.Limit()
+	switch {
+	case r.Duration <= limit:
+		return nil
+	case !p.Cap:
+		return fmt.Errorf("request %s can no longer be approved: its %s is over "+
+			"the %s cap of resource %q: %w", r.ID, r.Duration, limit, r.Resource, ErrConflict)
+	}
+	r.Notes = append(r.Notes, fmt.Sprintf("duration %s capped to the %s maximum",
+		r.Duration, limit))
+	r.Duration = limit
+	return nil
 }
 
 // approve adds approver's decision to r and activates the grant when it is

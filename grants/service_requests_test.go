@@ -461,3 +461,62 @@ func TestPendingRequestsPerUserAreCapped(t *testing.T) {
 	r := e.request(t, "alice", "db", time.Hour)
 	assert.Equal(t, RequestApproved, r.State, "a request that does not wait")
 }
+
+// TestApproveUnderTheCurrentPolicy checks that a pending request is decided
+// under the requester and policy as they are now, not as they were when it
+// was made.
+func TestApproveUnderTheCurrentPolicy(t *testing.T) {
+	tests := []struct {
+		name     string
+		change   func(testing.TB, *env)
+		wantErr  string
+		duration time.Duration
+	}{
+		{name: "unchanged", duration: 2 * time.Hour},
+		{name: "requester role removed", change: func(tb testing.TB, e *env) {
+			_, err := e.svc.UpdateUser(tb.Context(), "dave", "alice",
+				UserChange{Roles: []Role{RoleApprover}})
+			require.NoError(tb, err)
+		}, wantErr: `user "alice" may not request db now`},
+		{name: "requesters narrowed", change: func(tb testing.TB, e *env) {
+			setPolicy(tb, e, Policy{Requesters: []Principal{"mallory"}})
+		}, wantErr: `user "alice" may not request db now`},
+		{name: "maximum lowered", change: func(tb testing.TB, e *env) {
+			setPolicy(tb, e, Policy{MaxDuration: 30 * time.Minute})
+		}, wantErr: "2h0m0s is over the 30m0s cap"},
+		{name: "maximum lowered, capping", change: func(tb testing.TB, e *env) {
+			setPolicy(tb, e, Policy{MaxDuration: 30 * time.Minute, Cap: true})
+		}, duration: 30 * time.Minute},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			r := e.request(t, "alice", "db", 2*time.Hour)
+			if tc.change != nil {
+				tc.change(t, e)
+			}
+
+			got, err := e.svc.Approve(t.Context(), r.ID, "bob", "")
+			if tc.wantErr != "" {
+				require.ErrorIs(t, err, ErrConflict)
+				assert.ErrorContains(t, err, tc.wantErr)
+				r, err = e.svc.Request(t.Context(), r.ID)
+				require.NoError(t, err)
+				assert.Equal(t, RequestPending, r.State, "a refused approval changed the request")
+				assert.Empty(t, r.Decisions, "a refused approval was recorded")
+				return
+			}
+			require.NoError(t, err)
+			g, err := e.svc.Grant(t.Context(), got.GrantID)
+			require.NoError(t, err)
+			assert.Equal(t, tc.duration, g.NotAfter.Sub(g.NotBefore))
+		})
+	}
+}
+
+// setPolicy gives the resource db policy p.
+func setPolicy(tb testing.TB, e *env, p Policy) {
+	tb.Helper()
+	require.NoError(tb, e.svc.SetResources([]Resource{{Name: "db", Policy: p},
+		testResources[1]}))
+}
