@@ -83,9 +83,9 @@ func (ev *Evaluation) note(format string, args ...any) {
 	ev.Reasons = append(ev.Reasons, fmt.Sprintf(format, args...))
 }
 
-// MinDuration is the shortest grant: one that ends before its certificate
-// reaches the requester is of no use.
-const MinDuration = time.Minute
+// MinDuration is the shortest grant. Certificates count whole seconds, so
+// a shorter grant could end before its certificate is signed.
+const MinDuration = time.Second
 
 // limitDuration refuses a duration under MinDuration, and one over the
 // limit unless p caps it, in which case ev.Duration becomes the limit.
@@ -170,16 +170,19 @@ func checkFreeText(field, text string) error {
 }
 
 // checkPrintable refuses text holding a control character (C0, DEL, C1,
-// line breaks and tabs included) or a bidirectional formatting character,
-// which reorders how the text around it is displayed. The error names the
-// first one and where it is.
+// line breaks and tabs included), a bidirectional formatting character,
+// which reorders how the text around it is displayed, any other invisible
+// formatting character (zero-width spaces and joiners, the byte order
+// mark, tag characters), or a line or paragraph separator. The error names
+// the first one and where it is.
 func checkPrintable(field, text string) error {
 	at := 0
 	for _, r := range text {
 		at++
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Bidi_Control, unicode.Cf,
+			unicode.Zl, unicode.Zp) {
 			return &InputError{Field: field, Problem: fmt.Sprintf(
-				"control character %U at character %d; "+
+				"control or invisible character %U at character %d; "+
 					"write one line of printable text", r, at)}
 		}
 	}

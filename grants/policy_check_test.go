@@ -56,8 +56,8 @@ func TestPolicyCheckRefuses(t *testing.T) {
 	}{
 		{"negative max_duration", "max_duration", "negative",
 			Policy{MaxDuration: -time.Hour}},
-		{"max_duration under a minute", "max_duration", "under the shortest grant",
-			Policy{MaxDuration: 30 * time.Second}},
+		{"max_duration under a second", "max_duration", "under the shortest grant",
+			Policy{MaxDuration: 500 * time.Millisecond}},
 		{"too many approvals", "approvals", "not from 1 to 10", Policy{Approvals: 11}},
 		{"negative pending_ttl", "pending_ttl", "negative", Policy{PendingTTL: -1}},
 		{"negative max_sessions", "max_sessions", "negative", Policy{MaxSessions: -1}},
