@@ -102,6 +102,9 @@ func (d Duration) MarshalYAML() (any, error) {
 
 // Load reads, defaults and validates the config file at path.
 func Load(path string) (*Config, error) {
+	if err := CheckNotWritableByOthers("config file", path); err != nil {
+		return nil, err
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
@@ -116,6 +119,9 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	c.DataDir = resolve(filepath.Dir(path), c.DataDir)
+	if err := CheckNotWritableByOthers("data directory", c.DataDir); err != nil {
+		return nil, err
+	}
 	c.Path = path
 	c.resolveSecretFiles(filepath.Dir(path))
 	c.Store.resolve(filepath.Dir(path))

@@ -45,6 +45,43 @@ func TestLoadAppliesDefaultsAndResolvesDataDir(t *testing.T) {
 	assert.Equal(t, 2, c.Resources[1].Policy.Approvals)
 }
 
+func TestLoadRefusesWhatOthersCanWrite(t *testing.T) {
+	tests := []struct {
+		name       string
+		file, data os.FileMode
+		want       string
+	}{
+		{"group-writable config file", 0o620, 0o700, "config file"},
+		{"world-writable config file", 0o606, 0o700, "config file"},
+		{"world-writable data directory", 0o600, 0o777, "data directory"},
+		{"group-writable data directory", 0o600, 0o770, "data directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, FileName)
+			require.NoError(t, os.WriteFile(path, []byte(goodConfig), 0o600))
+			require.NoError(t, os.Mkdir(filepath.Join(dir, "data"), 0o700))
+			// Chmod, unlike creation, is not narrowed by the umask.
+			require.NoError(t, os.Chmod(path, tt.file))
+			require.NoError(t, os.Chmod(filepath.Join(dir, "data"), tt.data))
+
+			_, err := Load(path)
+			require.ErrorIs(t, err, ErrWritableByOthers)
+			assert.ErrorContains(t, err, tt.want)
+		})
+	}
+
+	t.Run("readable by others is fine", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, FileName)
+		require.NoError(t, os.WriteFile(path, []byte(goodConfig), 0o600))
+		require.NoError(t, os.Chmod(path, 0o644))
+		_, err := Load(path)
+		require.NoError(t, err)
+	})
+}
+
 func TestParseRefusesBadValues(t *testing.T) {
 	cases := []struct {
 		name, doc, want string

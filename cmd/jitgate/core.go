@@ -87,7 +87,11 @@ func openServing(ctx context.Context, auth *ca.Authority, cfg *config.Config,
 // string that a grant feed needs, empty for SQLite.
 func openStore(cfg *config.Config) (grants.Store, string, error) {
 	if !cfg.Store.Postgres() {
-		store, err := grants.OpenSQLite(filepath.Join(cfg.DataDir, storeFile))
+		path := filepath.Join(cfg.DataDir, storeFile)
+		if err := config.CheckNotWritableByOthers("store", path); err != nil {
+			return nil, "", err
+		}
+		store, err := grants.OpenSQLite(path)
 		if err != nil {
 			return nil, "", err
 		}

@@ -1,0 +1,37 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+)
+
+// ErrWritableByOthers is returned when a file or directory that decides
+// what jitgate allows can be changed by users other than its owner.
+var ErrWritableByOthers = errors.New("writable by group or others")
+
+// othersWrite are the permission bits that let users other than the owner
+// change a file, or add, rename and remove entries of a directory.
+const othersWrite fs.FileMode = 0o022
+
+// CheckNotWritableByOthers refuses path when its group or others may write
+// it: the config file (its policies), the data directory (its CA and
+// store) and the store file are jitgate's decisions, and whoever can change
+// them can grant themselves access. A path that does not exist passes: what
+// jitgate creates, it creates private.
+func CheckNotWritableByOthers(what, path string) error {
+	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check %s: %w", what, err)
+	}
+
+	if mode := info.Mode().Perm(); mode&othersWrite != 0 {
+		return fmt.Errorf("%s %s has mode %04o: %w; remove the write bits of group and "+
+			"others (chmod go-w)", what, path, uint32(mode), ErrWritableByOthers)
+	}
+	return nil
+}
