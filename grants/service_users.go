@@ -119,7 +119,11 @@ func (s *Service) UpdateUser(ctx context.Context, actor, name string,
 			return err
 		}
 		if c.Roles != nil {
+			was := u
 			u.Roles = uniqueRoles(c.Roles)
+			if err := keepAnAdmin(tx, was, u); err != nil {
+				return err
+			}
 		}
 		if c.Groups != nil {
 			u.Groups = uniqueGroups(c.Groups)
@@ -133,6 +137,27 @@ func (s *Service) UpdateUser(ctx context.Context, actor, name string,
 		return User{}, err
 	}
 	return u, nil
+}
+
+// keepAnAdmin refuses, with ErrConflict, a change of a user from was to
+// changed that would leave no enabled admin. Nobody could then add users,
+// change roles or revoke what others hold.
+func keepAnAdmin(tx Tx, was, changed User) error {
+	isAdmin := func(u User) bool { return !u.Disabled && u.Has(RoleAdmin) }
+	if !isAdmin(was) || isAdmin(changed) {
+		return nil
+	}
+	users, err := tx.Users()
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if u.Name != changed.Name && !u.Disabled && u.Has(RoleAdmin) {
+			return nil
+		}
+	}
+	return fmt.Errorf("user %q is the last enabled admin; make another user admin "+
+		"first: %w", changed.Name, ErrConflict)
 }
 
 func checkChange(name string, c UserChange) error {
@@ -294,7 +319,11 @@ func (s *Service) disable(tx Tx, actor, name string) (User, error) {
 		return User{}, fmt.Errorf("user %q is already disabled: %w", name, ErrConflict)
 	}
 
+	was := u
 	u.Disabled = true
+	if err := keepAnAdmin(tx, was, u); err != nil {
+		return User{}, err
+	}
 	if err := tx.UpdateUser(u); err != nil {
 		return User{}, err
 	}

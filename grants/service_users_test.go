@@ -320,3 +320,31 @@ func TestDisableUserCascades(t *testing.T) {
 	_, err = e.svc.DisableUser(t.Context(), "dave", "nobody")
 	assert.ErrorIs(t, err, ErrNotFound)
 }
+
+// TestTheLastAdminStays checks that the last enabled admin can be neither
+// demoted nor disabled, and that either works once another admin exists.
+func TestTheLastAdminStays(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.svc.UpdateUser(t.Context(), "dave", "dave",
+		UserChange{Roles: []Role{RoleRequester}})
+	require.ErrorIs(t, err, ErrConflict)
+	assert.ErrorContains(t, err, "last enabled admin")
+	_, err = e.svc.DisableUser(t.Context(), "dave", "dave")
+	require.ErrorIs(t, err, ErrConflict)
+	u, err := e.svc.User(t.Context(), "dave")
+	require.NoError(t, err)
+	assert.Equal(t, []Role{RoleAdmin}, u.Roles, "a refused change changed the user")
+	assert.False(t, u.Disabled)
+
+	_, err = e.svc.UpdateUser(t.Context(), "dave", "bob",
+		UserChange{Roles: []Role{RoleApprover}})
+	require.NoError(t, err, "a change of a non-admin was refused")
+	_, err = e.svc.UpdateUser(t.Context(), "dave", "carol",
+		UserChange{Roles: []Role{RoleAdmin}})
+	require.NoError(t, err)
+	_, err = e.svc.DisableUser(t.Context(), "carol", "dave")
+	require.NoError(t, err)
+	_, err = e.svc.UpdateUser(t.Context(), "carol", "carol",
+		UserChange{Roles: []Role{RoleApprover}})
+	require.ErrorIs(t, err, ErrConflict)
+}
