@@ -231,16 +231,24 @@ func TestInvalidReloadKeepsThePolicy(t *testing.T) {
 		require.NoError(t, os.WriteFile(tm.path, []byte(doc), 0o600))
 	}
 
-	refused := []struct{ name, doc string }{
-		{"impossible approvals", policyFile(upstream, "approvals: 2\napprovers: [bob]", "")},
-		{"not YAML", "resources: [\n"},
-		{"a resource moved", policyFile("127.0.0.1:1", "", "")},
+	secret := filepath.Join(filepath.Dir(tm.path), "hook.key")
+	require.NoError(t, os.WriteFile(secret, []byte("0123456789abcdef0123"), 0o600))
+	require.NoError(t, os.Chmod(secret, 0o644))
+	openSecret := policyFile(upstream, "", "") + "webhooks:\n  - name: ops\n" +
+		"    url: http://127.0.0.1:1/hook\n    secret_file: hook.key\n"
+
+	refused := []struct{ name, doc, want string }{
+		{"impossible approvals", policyFile(upstream, "approvals: 2\napprovers: [bob]", ""),
+			"approvals"},
+		{"not YAML", "resources: [\n", "yaml"},
+		{"a resource moved", policyFile("127.0.0.1:1", "", ""), "needs a restart"},
+		{"a webhook secret open to others", openSecret, "mode 0644"},
 	}
 	for _, tc := range refused {
 		t.Run(tc.name, func(t *testing.T) {
 			write(tc.doc)
 			_, err := tm.gw.reload()
-			require.Error(t, err)
+			require.ErrorContains(t, err, tc.want)
 
 			req, _ := tm.ask(tm.alice, "echo", time.Hour)
 			assert.Equal(t, grants.RequestApproved, req.State, "the old policy runs on")

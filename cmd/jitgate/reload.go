@@ -54,12 +54,16 @@ func (g *gateway) reloadLogged() {
 
 // reload reads the config file again and hands its policies to the grants
 // service, all at once. It refuses a file that does not load, whose
-// policies do not check, or whose resources differ from the running ones
-// in anything but their policy: listeners and upstreams change only at a
-// restart.
+// policies do not check, whose secret files serve would refuse (as config
+// check does: a file that would not start is not applied), or whose
+// resources differ from the running ones in anything but their policy:
+// listeners and upstreams change only at a restart.
 func (g *gateway) reload() (*config.Config, error) {
 	next, err := config.Load(g.cfg.Path)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkFiles(next); err != nil {
 		return nil, err
 	}
 	if err := sameRoutes(g.cfg.Resources, next.Resources); err != nil {
