@@ -180,7 +180,8 @@ func (g *gateway) listen() error {
 	if g.admin, err = net.Listen("tcp", g.cfg.Listen.Admin); err != nil {
 		return fmt.Errorf("listen.admin: %w", err)
 	}
-	g.admin = netutil.LimitListener(g.admin, maxAdminConns)
+	g.admin = netutil.LimitListener(limitPerHost(g.admin, maxAdminConnsPerHost),
+		maxAdminConns)
 	if g.ops, err = net.Listen("tcp", g.cfg.Listen.Metrics); err != nil {
 		g.admin.Close()
 		return fmt.Errorf("listen.metrics: %w", err)
