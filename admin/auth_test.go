@@ -246,3 +246,38 @@ func TestTLSConfigVerifiesClientChain(t *testing.T) {
 		})
 	}
 }
+
+// crossSite is a transport that marks each request as a browser does when
+// another site sends it.
+type crossSite struct{ next http.RoundTripper }
+
+func (c crossSite) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Sec-Fetch-Site", "cross-site")
+	return c.next.RoundTrip(r)
+}
+
+// TestCrossSiteRequestsAreRefused checks that a browser holding an
+// approver's certificate cannot be made to approve by another site.
+func TestCrossSiteRequestsAreRefused(t *testing.T) {
+	e := newEnv(t)
+	alice := e.enrol(t, "alice", grants.RoleRequester)
+	bob := e.enrol(t, "bob", grants.RoleApprover)
+	ctx := context.Background()
+	_, csr := newCSR(t)
+	req, err := alice.CreateRequest(ctx, "db", 30*time.Minute, "debug", csr)
+	require.NoError(t, err)
+
+	forged := *bob
+	forged.http = &http.Client{Transport: crossSite{next: bob.http.Transport}}
+	_, err = forged.Approve(ctx, req.ID, "")
+	requireAPIError(t, err, http.StatusForbidden, "cross-origin request refused")
+	got, err := bob.Request(ctx, req.ID)
+	require.NoError(t, err)
+	assert.Equal(t, grants.RequestPending, got.State, "a refused approval changed the request")
+
+	_, err = forged.Requests(ctx, false)
+	require.NoError(t, err, "a cross-site read was refused; reads change nothing")
+	_, err = bob.Approve(ctx, req.ID, "")
+	require.NoError(t, err)
+}

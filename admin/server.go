@@ -37,6 +37,9 @@ type server struct {
 	log       *zap.Logger
 	now       func() time.Time
 	mux       *http.ServeMux
+	// crossOrigin refuses what a browser sends on behalf of another site,
+	// with the client certificate a user loaded into it.
+	crossOrigin *http.CrossOriginProtection
 }
 
 // NewHandler returns the admin API. Serve it over TLS with TLSConfig, so
@@ -56,6 +59,8 @@ func NewHandler(c Config) (http.Handler, error) {
 		log:       zap.NewNop(),
 		now:       time.Now,
 		mux:       http.NewServeMux(),
+
+		crossOrigin: http.NewCrossOriginProtection(),
 	}
 	if c.Logger != nil {
 		s.log = c.Logger.Named("admin")
@@ -142,7 +147,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(r.Context(), entryKey{}, entry))
 	sw := &statusWriter{ResponseWriter: w}
 
-	if _, pattern := s.mux.Handler(r); pattern == "" {
+	if err := s.crossOrigin.Check(r); err != nil {
+		s.fail(sw, r, newError(http.StatusForbidden, err,
+			"cross-origin request refused: the admin API answers its own clients only"))
+	} else if _, pattern := s.mux.Handler(r); pattern == "" {
 		s.unrouted(sw, r)
 	} else {
 		s.mux.ServeHTTP(sw, r)
