@@ -19,7 +19,10 @@ var userName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 // knownRoles are the roles a user can be given.
 var knownRoles = []Role{RoleRequester, RoleApprover, RoleAdmin}
 
-func checkUser(name string, roles []Role) error {
+// CheckUser returns an *InputError when name is not a valid user name or
+// roles are not known roles, so that a caller can refuse before it does
+// anything else.
+func CheckUser(name string, roles []Role) error {
 	if !userName.MatchString(name) {
 		return &InputError{Field: "name", Problem: fmt.Sprintf(
 			"%q must be 1 to 63 of a-z 0-9 . _ - and start with a letter or digit",
@@ -43,7 +46,7 @@ func checkUser(name string, roles []Role) error {
 // stored.
 func (s *Service) AddUser(ctx context.Context, actor, name string, roles []Role,
 	groups ...string) (string, error) {
-	if err := checkUser(name, roles); err != nil {
+	if err := CheckUser(name, roles); err != nil {
 		return "", err
 	}
 	if err := checkGroups(groups); err != nil {
@@ -166,7 +169,7 @@ func checkChange(name string, c UserChange) error {
 			"give roles, groups or both"}
 	}
 	if c.Roles != nil {
-		if err := checkUser(name, c.Roles); err != nil {
+		if err := CheckUser(name, c.Roles); err != nil {
 			return err
 		}
 	}

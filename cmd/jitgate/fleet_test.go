@@ -191,3 +191,15 @@ func TestInitRefusesAnOpenDSNFile(t *testing.T) {
 	_, err = os.Stat(dir)
 	assert.ErrorIs(t, err, os.ErrNotExist, "a refused init left a directory")
 }
+
+// TestInitRefusesABadAdminNameFirst refuses an admin name the store would
+// refuse before it makes anything, so that a retry with a good one works.
+func TestInitRefusesABadAdminNameFirst(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "jitgate")
+
+	err := runInit(t, "--dir", dir, "--admin-user", "Bad Name")
+	require.ErrorContains(t, err, "--admin-user")
+	_, err = os.Stat(dir)
+	assert.ErrorIs(t, err, os.ErrNotExist, "a refused init left a directory")
+	require.NoError(t, runInit(t, "--dir", dir, "--admin-user", "root"))
+}

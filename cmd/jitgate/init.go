@@ -103,6 +103,10 @@ func (r initResult) print(w io.Writer) {
 // initialise creates a jitgate in dir from cfg, refusing a dir in use.
 func initialise(ctx context.Context, dir string, cfg *config.Config,
 	adminName string) (initResult, error) {
+	// Refused before anything is written, so that a retry finds nothing.
+	if err := grants.CheckUser(adminName, []grants.Role{grants.RoleAdmin}); err != nil {
+		return initResult{}, fmt.Errorf("--admin-user: %w", err)
+	}
 	dir, err := prepareDir(dir)
 	if err != nil {
 		return initResult{}, err
