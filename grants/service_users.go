@@ -423,9 +423,8 @@ func (s *Service) redeem(tx Tx, token string) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	if u.EnrolledAt.IsZero() {
-		u.EnrolledAt = now
-	}
+	// Each token redeemed is an enrolment: the renewal window starts again.
+	u.EnrolledAt = now
 	u.IdentitySince = nextIdentity(u, now)
 	return u, tx.UpdateUser(u)
 }

@@ -348,3 +348,21 @@ func TestTheLastAdminStays(t *testing.T) {
 		UserChange{Roles: []Role{RoleApprover}})
 	require.ErrorIs(t, err, ErrConflict)
 }
+
+// TestANewTokenStartsTheRenewalWindowAgain checks that a user whose
+// renewal window ended can enrol again with a new token and renew from
+// then on.
+func TestANewTokenStartsTheRenewalWindowAgain(t *testing.T) {
+	e := newEnv(t)
+	enrolAlice(t, e)
+	e.clock.Advance(RenewalWindow)
+	u, err := e.svc.User(t.Context(), "alice")
+	require.NoError(t, err)
+	_, err = e.svc.Renew(t.Context(), "alice", u.IdentitySince, func(User) error { return nil })
+	require.ErrorContains(t, err, "renewal window ended")
+
+	since := enrolAlice(t, e)
+	e.clock.Advance(time.Hour)
+	_, err = e.svc.Renew(t.Context(), "alice", since, func(User) error { return nil })
+	require.NoError(t, err, "a new enrolment did not start a new renewal window")
+}

@@ -23,8 +23,9 @@ type User struct {
 	Groups    []string  `json:"groups"`
 	Disabled  bool      `json:"disabled"`
 	CreatedAt time.Time `json:"created_at"`
-	// EnrolledAt is when the user first redeemed an enrolment token; zero
-	// until then. Identity certificates renew up to RenewalWindow after it.
+	// EnrolledAt is when the user last redeemed an enrolment token; zero
+	// until the first. Identity certificates renew up to RenewalWindow
+	// after it.
 	EnrolledAt time.Time `json:"enrolled_at,omitzero"`
 	// IdentitySince is when the user's current identity certificate was
 	// issued, to the second, as the certificate records it; those issued
