@@ -138,6 +138,11 @@ func Parse(b []byte) (*Config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, explainDecode(err)
 	}
+	var more yaml.Node
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: the file holds more than one YAML document "+
+			"(a line of ---); jitgate reads one", ErrInvalid)
+	}
 	for i := range c.Resources {
 		r := &c.Resources[i]
 		if err := r.Policy.decode(r.key(i) + ".policy"); err != nil {

@@ -108,6 +108,17 @@ func TestParseRefusesBadValues(t *testing.T) {
 			"a name no other resource has"},
 		{"too long", res("policy: {max_duration: 200h}"),
 			"resources[web].policy.max_duration"},
+		{"two documents", res("") + "---\ntrust_domain: other\n", "more than one YAML document"},
+		{"two listeners on one address",
+			"listen: {proxy: '127.0.0.1:9000', admin: '127.0.0.1:9000'}\n",
+			"three different addresses"},
+		{"a resource on the admin address",
+			"listen: {admin: '127.0.0.1:9444'}\nresources: [{name: db, upstream: 'h:1', " +
+				"listen: '127.0.0.1:9444'}]\n", "listen.admin does not listen on already"},
+		{"two resources on one address",
+			"resources: [{name: a, upstream: 'h:1', listen: '127.0.0.1:9001'}, " +
+				"{name: b, upstream: 'h:1', listen: '127.0.0.1:9001'}]\n",
+			"resources[a].listen does not listen on already"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -43,6 +43,26 @@ func (c *Config) Validate() error {
 	return c.validateWebhooks()
 }
 
+// taken maps each of l's addresses with a fixed port to its key. The
+// three must differ.
+func (l Listen) taken() map[string]string {
+	taken := map[string]string{}
+	for _, kv := range [][2]string{{"listen.proxy", l.Proxy}, {"listen.admin", l.Admin},
+		{"listen.metrics", l.Metrics}} {
+		if !anyPort(kv[1]) {
+			taken[kv[1]] = kv[0]
+		}
+	}
+	return taken
+}
+
+// anyPort reports whether addr asks for a port the system picks (port 0),
+// which two listeners can both ask for.
+func anyPort(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	return err == nil && port == "0"
+}
+
 func (l Listen) validate() error {
 	addrs := map[string]string{
 		"listen.proxy": l.Proxy, "listen.admin": l.Admin, "listen.metrics": l.Metrics,
@@ -52,16 +72,38 @@ func (l Listen) validate() error {
 			return err
 		}
 	}
+	if len(l.taken()) < len(addrs)-countAnyPort(l.Proxy, l.Admin, l.Metrics) {
+		return fmt.Errorf("%w: listen.proxy, listen.admin and listen.metrics must be "+
+			"three different addresses", ErrInvalid)
+	}
 	return nil
+}
+
+func countAnyPort(addrs ...string) int {
+	n := 0
+	for _, a := range addrs {
+		if anyPort(a) {
+			n++
+		}
+	}
+	return n
 }
 
 func (c *Config) validateResources() error {
 	names := map[string]bool{}
 	hosts := map[string]bool{}
+	listens := c.Listen.taken()
 	for i, r := range c.Resources {
 		key := fmt.Sprintf("resources[%d]", i)
 		if err := r.validate(key); err != nil {
 			return err
+		}
+		if other, ok := listens[r.Listen]; ok && r.Listen != "" {
+			return invalid(fmt.Sprintf("resources[%s].listen", r.Name), r.Listen,
+				"an address "+other+" does not listen on already")
+		}
+		if r.Listen != "" && !anyPort(r.Listen) {
+			listens[r.Listen] = fmt.Sprintf("resources[%s].listen", r.Name)
 		}
 		if names[r.Name] {
 			return invalid(key+".name", r.Name, "a name no other resource has")
