@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/jitgate/jitgate/config"
 )
 
 // Names of the files a profile keeps under its home directory.
@@ -81,16 +83,34 @@ func (p *profile) path(parts ...string) string {
 }
 
 // writePrivate writes a file readable by its owner alone, creating its
-// directory (also owner-only) when needed.
+// directory (also owner-only) when needed. It refuses a directory others
+// may write, where they could swap the CA bundle or the profile. The
+// content goes to a new owner-only file that then replaces path, so it is
+// never readable by others, not even for a moment, and a symbolic link at
+// path is replaced rather than followed.
 func writePrivate(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	if err := config.CheckNotWritableByOthers("profile directory", dir); err != nil {
 		return err
 	}
-	// WriteFile keeps the mode of a file that existed before.
-	return os.Chmod(path, 0o600)
+
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(b)
+	if err := errors.Join(werr, f.Close()); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return nil
 }
 
 // localName checks that an ID the server sent can name a directory under

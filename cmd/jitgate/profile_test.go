@@ -1,0 +1,57 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jitgate/jitgate/config"
+)
+
+func TestWritePrivate(t *testing.T) {
+	t.Run("an existing file open to others ends owner-only", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "key.pem")
+		require.NoError(t, os.WriteFile(path, []byte("old"), 0o600))
+		require.NoError(t, os.Chmod(path, 0o644))
+
+		require.NoError(t, writePrivate(path, []byte("new")))
+		info, err := os.Stat(path)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+		assertContent(t, path, "new")
+	})
+
+	t.Run("a symbolic link is replaced, not followed", func(t *testing.T) {
+		dir := t.TempDir()
+		target := filepath.Join(t.TempDir(), "elsewhere")
+		require.NoError(t, os.WriteFile(target, []byte("untouched"), 0o600))
+		path := filepath.Join(dir, "key.pem")
+		require.NoError(t, os.Symlink(target, path))
+
+		require.NoError(t, writePrivate(path, []byte("new")))
+		assertContent(t, target, "untouched")
+		info, err := os.Lstat(path)
+		require.NoError(t, err)
+		assert.True(t, info.Mode().IsRegular(), "the link is still there")
+	})
+
+	t.Run("a directory others may write is refused", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.Chmod(dir, 0o777))
+		err := writePrivate(filepath.Join(dir, "key.pem"), []byte("new"))
+		require.ErrorIs(t, err, config.ErrWritableByOthers)
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		assert.Empty(t, entries, "a refused write left a file")
+	})
+}
+
+func assertContent(t *testing.T, path, want string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, want, string(b))
+}
