@@ -37,7 +37,7 @@ func newLoginCommand() *cobra.Command {
 			if renew {
 				return renewLogin(cmd)
 			}
-			tok, err := readToken(token, tokenFile)
+			tok, err := readToken(cmd.ErrOrStderr(), token, tokenFile)
 			if err != nil {
 				return err
 			}
@@ -53,7 +53,10 @@ func newLoginCommand() *cobra.Command {
 	return cmd
 }
 
-func readToken(token, file string) (string, error) {
+// readToken returns the token given on the command line or read from
+// file, and warns on stderr about a token file others may read: the token
+// is as good as a password until it is redeemed.
+func readToken(stderr io.Writer, token, file string) (string, error) {
 	if token != "" && file != "" {
 		return "", errors.New("give --token or --token-file, not both")
 	}
@@ -65,12 +68,28 @@ func readToken(token, file string) (string, error) {
 	if file == "-" {
 		b, err = io.ReadAll(os.Stdin)
 	} else {
+		warnIfShared(stderr, file)
 		b, err = os.ReadFile(file)
 	}
 	if err != nil {
 		return "", fmt.Errorf("read --token-file: %w", err)
 	}
-	return strings.TrimSpace(string(b)), nil
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("--token-file %s holds no token", file)
+	}
+	return tok, nil
+}
+
+// warnIfShared warns when users other than the owner may read file.
+func warnIfShared(stderr io.Writer, file string) {
+	info, err := os.Stat(file)
+	if err != nil || info.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	fmt.Fprintf(stderr, "warning: %s has mode %04o: others may read the token; "+
+		"keep such files 0600 and delete this one once logged in\n",
+		file, uint32(info.Mode().Perm()))
 }
 
 func login(cmd *cobra.Command, server, token, fingerprint string) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -54,4 +55,28 @@ func assertContent(t *testing.T, path, want string) {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, want, string(b))
+}
+
+func TestReadTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	shared := filepath.Join(dir, "shared")
+	require.NoError(t, os.WriteFile(shared, []byte(" tok-123\n"), 0o600))
+	require.NoError(t, os.Chmod(shared, 0o644))
+	var stderr strings.Builder
+	tok, err := readToken(&stderr, "", shared)
+	require.NoError(t, err)
+	assert.Equal(t, "tok-123", tok)
+	assert.Contains(t, stderr.String(), "others may read the token")
+
+	private := filepath.Join(dir, "private")
+	require.NoError(t, os.WriteFile(private, []byte("tok-456"), 0o600))
+	stderr.Reset()
+	_, err = readToken(&stderr, "", private)
+	require.NoError(t, err)
+	assert.Empty(t, stderr.String())
+
+	empty := filepath.Join(dir, "empty")
+	require.NoError(t, os.WriteFile(empty, []byte("\n"), 0o600))
+	_, err = readToken(&stderr, "", empty)
+	assert.ErrorContains(t, err, "holds no token")
 }
