@@ -38,6 +38,10 @@ type Evaluation struct {
 	Rule string
 	// Reasons say why, one sentence each, in the order they were found.
 	Reasons []string
+	// Needs says what a pending request needs, as its last reason also
+	// does; it is out of date once anyone decides, so requests do not keep
+	// it among their notes.
+	Needs string
 	// Err says why a refused request was refused: an *InputError for a
 	// bad duration, reason or ticket, ErrForbidden for a requester the
 	// policy does not allow. Nil unless Outcome is OutcomeRefused.
@@ -69,7 +73,8 @@ func Evaluate(p Policy, requester User, n NewRequest, now time.Time) Evaluation 
 		return ev
 	}
 	ev.Outcome = OutcomePending
-	ev.note("%s", Progress{Need: p.Required(), From: p.Approvers})
+	ev.Needs = Progress{Need: p.Required(), From: p.Approvers}.String()
+	ev.note("%s", ev.Needs)
 	return ev
 }
 

@@ -70,8 +70,7 @@ func TestConditionalApproval(t *testing.T) {
 	assert.Equal(t, []string{
 		"duration 3h0m0s capped to the 2h0m0s maximum",
 		"rule oncall-office-hours does not apply: duration 2h0m0s is over 1h0m0s",
-		"needs 1 approval from any approver",
-	}, r.Notes)
+	}, r.Notes, "what the request needs is its live needs, not a note")
 
 	stored, err := e.svc.Request(t.Context(), r.ID)
 	require.NoError(t, err)

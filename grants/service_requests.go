@@ -107,8 +107,20 @@ func (s *Service) newRequest(n NewRequest, ev Evaluation, now time.Time) Request
 		CreatedAt: now,
 		Decisions: []Decision{},
 		Rule:      ev.Rule,
-		Notes:     ev.Reasons,
+		Notes:     notesOf(ev),
 	}
+}
+
+// notesOf returns what a request keeps of its evaluation's reasons: all
+// but what it needs, which the first decision makes out of date.
+func notesOf(ev Evaluation) []string {
+	var notes []string
+	for _, n := range ev.Reasons {
+		if n != ev.Needs {
+			notes = append(notes, n)
+		}
+	}
+	return notes
 }
 
 // autoApprove approves r in the name of the policy rule r.Rule and
