@@ -21,7 +21,7 @@ webhooks:
     events: [request.created, request.approved]
     resources: [db]
   - name: approvers
-    url: https://hooks.slack.com/services/T000/B000/XXXX
+    url: https://hooks.slack.com/services/T000/B000/example
     format: slack
   - name: audit
     url: http://127.0.0.1:8080/in

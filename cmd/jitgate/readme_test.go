@@ -45,11 +45,17 @@ func buildCLI(t *testing.T) *cli {
 	return &cli{t: t, bin: bin, dir: dir}
 }
 
+// command is jitgate with args, run as the profile in home.
+func (c *cli) command(home string, args ...string) *exec.Cmd {
+	cmd := exec.Command(c.bin, args...)
+	cmd.Env = append(os.Environ(), "JITGATE_HOME="+home)
+	return cmd
+}
+
 // run runs jitgate as the profile in home and returns its standard output.
 func (c *cli) run(home string, args ...string) string {
 	c.t.Helper()
-	cmd := exec.Command(c.bin, args...)
-	cmd.Env = append(os.Environ(), "JITGATE_HOME="+home)
+	cmd := c.command(home, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -61,8 +67,7 @@ func (c *cli) run(home string, args ...string) string {
 // returns what it wrote to standard error.
 func (c *cli) fails(home string, args ...string) string {
 	c.t.Helper()
-	cmd := exec.Command(c.bin, args...)
-	cmd.Env = append(os.Environ(), "JITGATE_HOME="+home)
+	cmd := c.command(home, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -73,8 +78,7 @@ func (c *cli) fails(home string, args ...string) string {
 // start runs jitgate in the background until the test ends.
 func (c *cli) start(home string, args ...string) *exec.Cmd {
 	c.t.Helper()
-	cmd := exec.Command(c.bin, args...)
-	cmd.Env = append(os.Environ(), "JITGATE_HOME="+home)
+	cmd := c.command(home, args...)
 	cmd.Stdout = &bytes.Buffer{}
 	cmd.Stderr = &bytes.Buffer{}
 	require.NoError(c.t, cmd.Start())
