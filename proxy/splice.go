@@ -72,11 +72,10 @@ func splice(a, b net.Conn) (ab, ba int64, err error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		var eof bool
-		ab, eof = pipe(corkedSink(b), srcA, endB, endA, fail)
-		aEnded.Store(eof)
+		ab = pipe(corkedSink(b), srcA, endB, endA, &aEnded, fail)
 	}()
-	ba, _ = pipe(corkedSink(a), srcB, endA, endB, fail)
+	var bEnded atomic.Bool
+	ba = pipe(corkedSink(a), srcB, endA, endB, &bEnded, fail)
 	<-done
 
 	if first != nil {
@@ -143,11 +142,12 @@ func (s sink) write(p []byte) (int, error) {
 	return n, err
 }
 
-// pipe copies src to dst until src reaches EOF, then closes the write side
-// of dst. A failure is reported to fail with the end it happened at. It
-// returns the bytes written to dst and whether src ended at EOF.
-func pipe(dst sink, src source, dstEnd, srcEnd end,
-	fail func(end, error)) (int64, bool) {
+// pipe copies src to dst until src reaches EOF, then sets srcEnded and
+// closes the write side of dst: srcEnded is set before dst's peer can see
+// the end and answer it. A failure is reported to fail with the end it
+// happened at. It returns the bytes written to dst.
+func pipe(dst sink, src source, dstEnd, srcEnd end, srcEnded *atomic.Bool,
+	fail func(end, error)) int64 {
 	var n int64
 	for {
 		buf := buffers.Get().(*[]byte)
@@ -158,7 +158,7 @@ func pipe(dst sink, src source, dstEnd, srcEnd end,
 			if werr != nil {
 				buffers.Put(buf)
 				fail(dstEnd, werr)
-				return n, false
+				return n
 			}
 		}
 		buffers.Put(buf)
@@ -168,16 +168,16 @@ func pipe(dst sink, src source, dstEnd, srcEnd end,
 		}
 		switch {
 		case errors.Is(rerr, io.EOF):
+			srcEnded.Store(true)
 			// ENOTCONN: the other side is gone already, with nothing to shut.
 			err := closeWrite(dst.Conn)
 			if err != nil && !errors.Is(err, syscall.ENOTCONN) {
 				fail(dstEnd, err)
-				return n, false
 			}
-			return n, true
+			return n
 		case rerr != nil:
 			fail(srcEnd, rerr)
-			return n, false
+			return n
 		}
 	}
 }
