@@ -281,3 +281,27 @@ func TestCrossSiteRequestsAreRefused(t *testing.T) {
 	_, err = bob.Approve(ctx, req.ID, "")
 	require.NoError(t, err)
 }
+
+// TestAChangeCommittedAfterAuthenticationCounts has a new enrolment token
+// for alice commit after the API authenticated her request and before the
+// request reaches the store: the request is refused and not stored.
+func TestAChangeCommittedAfterAuthenticationCounts(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	alice := e.enrol(t, "alice", grants.RoleRequester)
+	newToken := func() {
+		_, err := e.svc.NewToken(ctx, "test", "alice")
+		assert.NoError(t, err)
+	}
+	e.overtake.Store(&newToken)
+
+	_, csr := newCSR(t)
+	_, err := alice.CreateRequest(ctx, "db", time.Hour, "deploy the fix", csr)
+	requireAPIError(t, err, http.StatusForbidden,
+		"identity certificate of alice was replaced")
+	assert.Nil(t, e.overtake.Load(), "the token was issued in between")
+
+	stored, err := e.svc.Requests(ctx, grants.RequestFilter{User: "alice"})
+	require.NoError(t, err)
+	assert.Empty(t, stored)
+}

@@ -52,7 +52,10 @@ type testEnv struct {
 	bundle []byte
 	// skew is added to the service's clock, to age tokens and requests.
 	skew atomic.Int64
-	logs *observer.ObservedLogs
+	// overtake, when set, runs once before the service's next change
+	// reaches the store.
+	overtake atomic.Pointer[func()]
+	logs     *observer.ObservedLogs
 }
 
 // newEnv starts an admin API for one test.
@@ -90,7 +93,7 @@ func (e *testEnv) newService(t testing.TB, dir string) *grants.Service {
 	require.NoError(t, err)
 
 	svc, err := grants.NewService(grants.Options{
-		Store:     store,
+		Store:     overtakenStore{Store: store, overtake: &e.overtake},
 		Signer:    grantSigner{ca: e.ca},
 		Table:     table,
 		Resources: testResources,
@@ -98,6 +101,20 @@ func (e *testEnv) newService(t testing.TB, dir string) *grants.Service {
 	})
 	require.NoError(t, err)
 	return svc
+}
+
+// overtakenStore runs the function in overtake, once, before the next
+// change: a change committed between a caller's authentication and theirs.
+type overtakenStore struct {
+	grants.Store
+	overtake *atomic.Pointer[func()]
+}
+
+func (s overtakenStore) Update(ctx context.Context, fn func(grants.Tx) error) error {
+	if f := s.overtake.Swap(nil); f != nil {
+		(*f)()
+	}
+	return s.Store.Update(ctx, fn)
 }
 
 // now is the service's clock: the real time plus the skew.

@@ -132,11 +132,22 @@ func (s *server) user(pattern string, role grants.Role, h userHandler) {
 			err = authorise(u, role)
 		}
 		if err == nil {
-			err = h(w, r, u)
+			err = h(w, r.WithContext(callerContext(r, u, role)), u)
 		}
 		if err != nil {
 			s.fail(w, r, err)
 		}
+	})
+}
+
+// callerContext returns r's context carrying u as the caller of an
+// endpoint that needs role, so that the Service checks again, inside each
+// change it makes, what authenticate and authorise found.
+func callerContext(r *http.Request, u grants.User, role grants.Role) context.Context {
+	return grants.WithCaller(r.Context(), grants.Caller{
+		Name:   u.Name,
+		Issued: ca.IssuedAt(r.TLS.PeerCertificates[0]),
+		Role:   role,
 	})
 }
 

@@ -202,11 +202,18 @@ func (fx *effects) grant(g Grant) {
 }
 
 // update runs fn in one store transaction and, after the commit, tells the
-// Table and the Recorder what changed.
+// Table and the Recorder what changed. When ctx carries a Caller, fn runs
+// only once the caller is checked in that transaction (see WithCaller).
 func (s *Service) update(ctx context.Context, fn func(Tx, *effects) error) error {
 	var fx effects
+	c, hasCaller := callerOf(ctx)
 	err := s.store.Update(ctx, func(tx Tx) error {
 		fx = effects{}
+		if hasCaller {
+			if err := checkCaller(tx, c); err != nil {
+				return err
+			}
+		}
 		return fn(tx, &fx)
 	})
 	if err != nil {
