@@ -59,15 +59,16 @@ func newConfigCheckCommand() *cobra.Command {
 	}
 }
 
-// checkFiles reads the files the config points at the way serve does: the
-// webhooks' secrets and the PostgreSQL connection string, so a file serve
-// would refuse (missing, open to others, too short) fails the check too.
+// checkFiles checks the files the config points at the way serve does:
+// the webhooks' secrets, the SQLite store and the PostgreSQL connection
+// string, so a file serve would refuse (missing, open to others, too
+// short) fails the check too.
 func checkFiles(cfg *config.Config) error {
 	if _, err := notifyWebhooks(cfg.Webhooks); err != nil {
 		return err
 	}
 	if !cfg.Store.Postgres() {
-		return nil
+		return checkSQLiteFile(cfg)
 	}
 	_, err := cfg.Store.ReadDSN()
 	return err

@@ -87,11 +87,10 @@ func openServing(ctx context.Context, auth *ca.Authority, cfg *config.Config,
 // string that a grant feed needs, empty for SQLite.
 func openStore(cfg *config.Config) (grants.Store, string, error) {
 	if !cfg.Store.Postgres() {
-		path := filepath.Join(cfg.DataDir, storeFile)
-		if err := config.CheckNotWritableByOthers("store", path); err != nil {
+		if err := checkSQLiteFile(cfg); err != nil {
 			return nil, "", err
 		}
-		store, err := grants.OpenSQLite(path)
+		store, err := grants.OpenSQLite(filepath.Join(cfg.DataDir, storeFile))
 		if err != nil {
 			return nil, "", err
 		}
@@ -107,6 +106,11 @@ func openStore(cfg *config.Config) (grants.Store, string, error) {
 		return nil, "", fmt.Errorf("store: %w", err)
 	}
 	return store, dsn, nil
+}
+
+// checkSQLiteFile refuses a SQLite store that group or others may write.
+func checkSQLiteFile(cfg *config.Config) error {
+	return config.CheckNotWritableByOthers("store", filepath.Join(cfg.DataDir, storeFile))
 }
 
 func storeDriver(cfg *config.Config) string {

@@ -155,3 +155,24 @@ func TestConfigCheckReadsSecretsAsServeDoes(t *testing.T) {
 		})
 	}
 }
+
+func TestConfigCheckRefusesAStoreOthersCanWrite(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "jitgate.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("data_dir: "+dir+"\n"), 0o600))
+	db := filepath.Join(dir, storeFile)
+	require.NoError(t, os.WriteFile(db, nil, 0o600))
+
+	check := func() error {
+		cmd := newConfigCheckCommand()
+		cmd.SetArgs([]string{path})
+		cmd.SetOut(io.Discard)
+		return cmd.Execute()
+	}
+	require.NoError(t, check())
+
+	require.NoError(t, os.Chmod(db, 0o664))
+	err := check()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "store "+db+" has mode 0664")
+}
