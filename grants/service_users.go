@@ -143,11 +143,14 @@ func (s *Service) UpdateUser(ctx context.Context, actor, name string,
 }
 
 // keepAnAdmin refuses, with ErrConflict, a change of a user from was to
-// changed that would leave no enabled admin. Nobody could then add users,
-// change roles or revoke what others hold.
+// changed that would leave no enabled admin who has enrolled. Nobody could
+// then add users, change roles or revoke what others hold; an admin who
+// never enrolled may have lost the token, or let it expire.
 func keepAnAdmin(tx Tx, was, changed User) error {
-	isAdmin := func(u User) bool { return !u.Disabled && u.Has(RoleAdmin) }
-	if !isAdmin(was) || isAdmin(changed) {
+	acts := func(u User) bool {
+		return !u.Disabled && u.Has(RoleAdmin) && !u.EnrolledAt.IsZero()
+	}
+	if !acts(was) || acts(changed) {
 		return nil
 	}
 	users, err := tx.Users()
@@ -155,12 +158,12 @@ func keepAnAdmin(tx Tx, was, changed User) error {
 		return err
 	}
 	for _, u := range users {
-		if u.Name != changed.Name && !u.Disabled && u.Has(RoleAdmin) {
+		if u.Name != changed.Name && acts(u) {
 			return nil
 		}
 	}
-	return fmt.Errorf("user %q is the last enabled admin; make another user admin "+
-		"first: %w", changed.Name, ErrConflict)
+	return fmt.Errorf("user %q is the last enabled admin who has enrolled; make another "+
+		"user admin and have them enrol first: %w", changed.Name, ErrConflict)
 }
 
 func checkChange(name string, c UserChange) error {

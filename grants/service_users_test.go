@@ -197,7 +197,14 @@ func TestNewTokenEndsWhatTheOldKeyCouldDo(t *testing.T) {
 // identity certificate was issued.
 func enrolAlice(tb testing.TB, e *env) time.Time {
 	tb.Helper()
-	token, err := e.svc.NewToken(tb.Context(), "dave", "alice")
+	return enrolUser(tb, e, "alice")
+}
+
+// enrolUser gives name a new token, enrols them and returns when their
+// identity certificate was issued.
+func enrolUser(tb testing.TB, e *env, name string) time.Time {
+	tb.Helper()
+	token, err := e.svc.NewToken(tb.Context(), "dave", name)
 	require.NoError(tb, err)
 	u, err := e.svc.Enrol(tb.Context(), token, func(User) error { return nil })
 	require.NoError(tb, err)
@@ -325,6 +332,7 @@ func TestDisableUserCascades(t *testing.T) {
 // demoted nor disabled, and that either works once another admin exists.
 func TestTheLastAdminStays(t *testing.T) {
 	e := newEnv(t)
+	enrolUser(t, e, "dave")
 	_, err := e.svc.UpdateUser(t.Context(), "dave", "dave",
 		UserChange{Roles: []Role{RoleRequester}})
 	require.ErrorIs(t, err, ErrConflict)
@@ -342,6 +350,10 @@ func TestTheLastAdminStays(t *testing.T) {
 	_, err = e.svc.UpdateUser(t.Context(), "dave", "carol",
 		UserChange{Roles: []Role{RoleAdmin}})
 	require.NoError(t, err)
+	_, err = e.svc.DisableUser(t.Context(), "dave", "dave")
+	require.ErrorIs(t, err, ErrConflict, "carol has not enrolled")
+	assert.ErrorContains(t, err, "have them enrol first")
+	enrolUser(t, e, "carol")
 	_, err = e.svc.DisableUser(t.Context(), "carol", "dave")
 	require.NoError(t, err)
 	_, err = e.svc.UpdateUser(t.Context(), "carol", "carol",
