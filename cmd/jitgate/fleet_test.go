@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"database/sql"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -202,4 +203,33 @@ func TestInitRefusesABadAdminNameFirst(t *testing.T) {
 	_, err = os.Stat(dir)
 	assert.ErrorIs(t, err, os.ErrNotExist, "a refused init left a directory")
 	require.NoError(t, runInit(t, "--dir", dir, "--admin-user", "root"))
+}
+
+// TestAFailedInitCanRunAgain has init fail at the store, after the CA and
+// the config file were written: it removes them, so that the same command
+// with a store that answers works.
+func TestAFailedInitCanRunAgain(t *testing.T) {
+	for _, existed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dir existed %v", existed), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "jitgate")
+			if existed {
+				require.NoError(t, os.Mkdir(dir, 0o700))
+			}
+			dsn := filepath.Join(t.TempDir(), "dsn")
+			closed := "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=5"
+			require.NoError(t, os.WriteFile(dsn, []byte(closed), 0o600))
+
+			err := runInit(t, "--dir", dir, "--postgres-dsn-file", dsn)
+			require.Error(t, err)
+			entries, statErr := os.ReadDir(dir)
+			if existed {
+				require.NoError(t, statErr)
+				assert.Empty(t, entries, "a failed init left files")
+			} else {
+				assert.ErrorIs(t, statErr, os.ErrNotExist, "a failed init left its directory")
+			}
+
+			require.NoError(t, runInit(t, "--dir", dir))
+		})
+	}
 }

@@ -25,7 +25,8 @@ const initHelp = `Create a new jitgate in DIR: a root CA and its signing interme
 (ECDSA P-256, keys readable by their owner only), the config file
 DIR/jitgate.yaml with defaults and no resources, the store, and a bootstrap admin
 profile in DIR/admin, so that JITGATE_HOME=DIR/admin jitgate ... acts as that
-admin. init refuses a DIR that already holds a jitgate rather than overwrite keys.
+admin. init refuses a DIR that already holds a jitgate, or part of one, rather
+than overwrite keys; an init that fails removes what it made.
 
 The store is SQLite in DIR unless --postgres-dsn-file names a file, readable by
 its owner only, holding a PostgreSQL connection string: then the config's store
@@ -101,16 +102,29 @@ func (r initResult) print(w io.Writer) {
 }
 
 // initialise creates a jitgate in dir from cfg, refusing a dir in use.
+// When a step fails, what the earlier ones made is removed again, so that
+// init can be run once more on the same dir.
 func initialise(ctx context.Context, dir string, cfg *config.Config,
 	adminName string) (initResult, error) {
 	// Refused before anything is written, so that a retry finds nothing.
 	if err := grants.CheckUser(adminName, []grants.Role{grants.RoleAdmin}); err != nil {
 		return initResult{}, fmt.Errorf("--admin-user: %w", err)
 	}
-	dir, err := prepareDir(dir)
+	dir, fresh, err := prepareDir(dir)
 	if err != nil {
 		return initResult{}, err
 	}
+	res, err := create(ctx, dir, cfg, adminName)
+	if err != nil {
+		return initResult{}, errors.Join(err, undoInit(dir, fresh))
+	}
+	return res, nil
+}
+
+// create writes the CA, the config file, the store and the bootstrap
+// admin's profile into dir, which prepareDir found free of them.
+func create(ctx context.Context, dir string, cfg *config.Config,
+	adminName string) (initResult, error) {
 	auth, err := ca.Init(dir, cfg.TrustDomain)
 	if err != nil {
 		return initResult{}, err
@@ -122,7 +136,7 @@ func initialise(ctx context.Context, dir string, cfg *config.Config,
 		fingerprint: ca.Fingerprint(auth.Root()),
 	}
 	if err := writeConfig(res.configPath, cfg); err != nil {
-		return res, err
+		return initResult{}, err
 	}
 	cfg.DataDir = dir
 	err = withCore(auth, cfg, func(c *core) error {
@@ -132,25 +146,53 @@ func initialise(ctx context.Context, dir string, cfg *config.Config,
 	return res, err
 }
 
-func prepareDir(dir string) (string, error) {
-	abs, err := filepath.Abs(dir)
+// initMade names what init makes in a data directory. prepareDir refuses
+// a directory holding any of them, so undoInit removes only what init made.
+var initMade = []string{config.FileName, "ca", adminProfileDir, lockFile,
+	storeFile, storeFile + "-wal", storeFile + "-shm", storeFile + "-journal"}
+
+// undoInit removes what a failed init made in dir, and dir itself when
+// init created it.
+func undoInit(dir string, fresh bool) error {
+	var errs []error
+	for _, name := range initMade {
+		errs = append(errs, os.RemoveAll(filepath.Join(dir, name)))
+	}
+	if fresh {
+		errs = append(errs, os.Remove(dir))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("remove what init made in %s: %w", dir, err)
+	}
+	return nil
+}
+
+// prepareDir returns dir made absolute, created private when missing, and
+// whether it was created. It refuses a dir holding anything init makes.
+func prepareDir(dir string) (abs string, fresh bool, err error) {
+	abs, err = filepath.Abs(dir)
 	if err != nil {
-		return "", fmt.Errorf("--dir: %w", err)
+		return "", false, fmt.Errorf("--dir: %w", err)
+	}
+	if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+		fresh = true
 	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return "", fmt.Errorf("--dir: %w", err)
+		return "", false, fmt.Errorf("--dir: %w", err)
 	}
 	// The directory holds the CA and the store: others have no business in it,
 	// even when it existed before.
 	if err := os.Chmod(abs, 0o700); err != nil { //nolint:gosec // a directory needs x
-		return "", fmt.Errorf("--dir: %w", err)
+		return "", false, fmt.Errorf("--dir: %w", err)
 	}
-	cfgPath := filepath.Join(abs, config.FileName)
-	if _, err := os.Stat(cfgPath); !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("%s exists: %s already holds a jitgate; refusing to "+
-			"overwrite it", cfgPath, abs)
+	for _, name := range initMade {
+		path := filepath.Join(abs, name)
+		if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+			return "", false, fmt.Errorf("%s exists: %s already holds a jitgate, or "+
+				"part of one; refusing to overwrite it", path, abs)
+		}
 	}
-	return abs, nil
+	return abs, fresh, nil
 }
 
 func writeConfig(path string, cfg *config.Config) error {
