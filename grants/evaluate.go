@@ -177,21 +177,39 @@ func checkFreeText(field, text string) error {
 // checkPrintable refuses text holding a control character (C0, DEL, C1,
 // line breaks and tabs included), a bidirectional formatting character,
 // which reorders how the text around it is displayed, any other invisible
-// formatting character (zero-width spaces and joiners, the byte order
-// mark, tag characters), or a line or paragraph separator. The error names
-// the first one and where it is.
+// or default-ignorable character (zero-width spaces and joiners, the byte
+// order mark, tag characters, Hangul fillers), or a line or paragraph
+// separator. A variation selector passes only alone after a visible
+// character, as emoji take one; a run of them could carry hidden text. The
+// error names the first character refused and where it is.
 func checkPrintable(field, text string) error {
-	at := 0
+	at, varies := 0, false
 	for _, r := range text {
 		at++
-		if unicode.IsControl(r) || unicode.In(r, unicode.Bidi_Control, unicode.Cf,
-			unicode.Zl, unicode.Zp) {
+		switch {
+		case invisible(r):
 			return &InputError{Field: field, Problem: fmt.Sprintf(
 				"control or invisible character %U at character %d; "+
 					"write one line of printable text", r, at)}
+		case unicode.Is(unicode.Variation_Selector, r):
+			if !varies {
+				return &InputError{Field: field, Problem: fmt.Sprintf(
+					"variation selector %U at character %d does not follow "+
+						"a character it could vary", r, at)}
+			}
+			varies = false
+		default:
+			varies = true
 		}
 	}
 	return nil
+}
+
+// invisible reports whether r is a character checkPrintable refuses
+// wherever it stands.
+func invisible(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Bidi_Control, unicode.Cf,
+		unicode.Zl, unicode.Zp, unicode.Other_Default_Ignorable_Code_Point)
 }
 
 // autoApprove returns the name of what approves the request, if anything
