@@ -57,16 +57,20 @@ func ServingCertificates(ctx context.Context, a *Authority, storageDir string,
 	return cfg.GetCertificate, nil
 }
 
-// servingConfig makes the Authority the only issuer. Stapling is off because
-// this CA runs no OCSP responder, and ARI is an ACME feature.
+// servingConfig makes the Authority the only issuer. A hello without a
+// name, or with one no certificate is held for, gets defaultName's: the
+// client then judges the name itself, rather than see the handshake fail
+// with an internal error. Stapling is off because this CA runs no OCSP
+// responder, and ARI is an ACME feature.
 func servingConfig(a *Authority, storageDir, defaultName string,
 	log *zap.Logger) certmagic.Config {
 	return certmagic.Config{
-		Issuers:           []certmagic.Issuer{a},
-		Storage:           &certmagic.FileStorage{Path: storageDir},
-		DefaultServerName: defaultName,
-		OCSP:              certmagic.OCSPConfig{DisableStapling: true},
-		DisableARI:        true,
-		Logger:            log,
+		Issuers:            []certmagic.Issuer{a},
+		Storage:            &certmagic.FileStorage{Path: storageDir},
+		DefaultServerName:  defaultName,
+		FallbackServerName: defaultName,
+		OCSP:               certmagic.OCSPConfig{DisableStapling: true},
+		DisableARI:         true,
+		Logger:             log,
 	}
 }

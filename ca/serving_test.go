@@ -63,6 +63,33 @@ func TestServingCertificatesDefaultName(t *testing.T) {
 	assert.Equal(t, []string{"localhost"}, state.PeerCertificates[0].DNSNames)
 }
 
+// TestServingCertificatesUnknownName has a client name a host no
+// certificate is held for: it gets the default certificate, and its own
+// name check fails, rather than the handshake ending in an internal error.
+func TestServingCertificatesUnknownName(t *testing.T) {
+	a := newTestCA(t)
+	get := startServing(t, a, t.TempDir(), "localhost", "127.0.0.1")
+	addr, sawSNI := serveTLS(t, get)
+
+	state := dialTLS(t, addr, &tls.Config{
+		InsecureSkipVerify: true,
+		ServerName:         "alias.example.test",
+		VerifyConnection:   verifyFor(a, "localhost"),
+		MinVersion:         tls.VersionTLS13,
+	})
+	assert.Equal(t, "alias.example.test", <-sawSNI)
+	assert.Equal(t, []string{"localhost"}, state.PeerCertificates[0].DNSNames)
+
+	conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: a.Roots(),
+		ServerName: "alias.example.test", MinVersion: tls.VersionTLS13})
+	if err == nil {
+		conn.Close()
+	}
+	var wrongName x509.HostnameError
+	require.ErrorAs(t, err, &wrongName)
+	<-sawSNI
+}
+
 func TestServingCertificatesReusesStorage(t *testing.T) {
 	a := newTestCA(t)
 	storage := t.TempDir()
