@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,12 @@ func newAuditCommand() *cobra.Command {
 			return c.Audit(cmd.Context(), limit)
 		}, printEvents)
 	cmd.Flags().IntVar(&limit, "limit", 50, "how many of the newest events to show")
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		if limit < 1 {
+			return fmt.Errorf("--limit: %d is not a positive number of events", limit)
+		}
+		return nil
+	}
 	return cmd
 }
 

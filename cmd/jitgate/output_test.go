@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -66,5 +68,21 @@ func TestStatusLine(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, statusLine(tc.r))
 		})
+	}
+}
+
+func TestAuditRefusesALimitBelowOne(t *testing.T) {
+	for _, limit := range []string{"0", "-3"} {
+		cmd := newAuditCommand()
+		cmd.SetArgs([]string{"--limit", limit})
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		cmd.RunE = func(*cobra.Command, []string) error {
+			t.Error("ran with --limit", limit)
+			return nil
+		}
+		err := cmd.Execute()
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "--limit: "+limit+" is not a positive number")
 	}
 }
