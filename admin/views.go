@@ -74,9 +74,10 @@ type GrantView struct {
 	// people approved it.
 	Rule string `json:"rule,omitempty"`
 	// MaxSessions is how many connections the grant allows in all and
-	// Sessions how many were made; MaxSessions is left out when unlimited.
-	MaxSessions int `json:"max_sessions,omitempty"`
-	Sessions    int `json:"sessions"`
+	// Sessions how many were made. Connections are counted only against a
+	// limit: both are left out when the grant has none.
+	MaxSessions int  `json:"max_sessions,omitempty"`
+	Sessions    *int `json:"sessions,omitempty"`
 	// IdleTimeout is a duration string; left out when the grant has none.
 	IdleTimeout string `json:"idle_timeout,omitempty"`
 }
@@ -198,9 +199,19 @@ func grantView(g grants.Grant) GrantView {
 		EndReason:   g.EndReason,
 		Rule:        g.Rule,
 		MaxSessions: g.MaxSessions,
-		Sessions:    g.Sessions,
+		Sessions:    sessionsOf(g),
 		IdleTimeout: optionalDuration(g.IdleTimeout),
 	}
+}
+
+// sessionsOf returns how many connections g made, or nil when g has no
+// session limit and they are not counted.
+func sessionsOf(g grants.Grant) *int {
+	if g.MaxSessions == 0 {
+		return nil
+	}
+	n := g.Sessions
+	return &n
 }
 
 // optionalDuration formats d, or returns "" for zero.

@@ -55,6 +55,10 @@ func TestViewsGolden(t *testing.T) {
 	auto := req
 	auto.ID, auto.Decisions, auto.Rule = "req_03", nil, "oncall-office-hours"
 	auto.Notes = []string{"approved by rule oncall-office-hours"}
+	unlimited := grant
+	unlimited.ID, unlimited.State, unlimited.MaxSessions, unlimited.Sessions =
+		"grt_02", grants.GrantActive, 0, 0
+	unlimited.EndedAt, unlimited.EndedBy, unlimited.EndReason = time.Time{}, "", ""
 	pending := grants.Request{ID: "req_02", User: "carol", Resource: "db",
 		Duration: 2 * time.Hour, Reason: "deploy", State: grants.RequestPending,
 		CreatedAt: created}
@@ -67,6 +71,7 @@ func TestViewsGolden(t *testing.T) {
 		{"request_view_auto.json", requestView(auto)},
 		{"request_view_pending.json", requestView(pending)},
 		{"grant_view.json", grantView(grant)},
+		{"grant_view_unlimited.json", grantView(unlimited)},
 		{"resource_info.json", ResourceInfo{Name: "db", Address: "proxy.example:8443",
 			ServerName: "db.proxy.example", Policy: PolicyViewOf(goldenPolicy(t))}},
 		{"policy_view_defaults.json", PolicyViewOf(grants.Policy{})},
