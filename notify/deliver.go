@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -27,16 +28,32 @@ type attemptError struct {
 	result string
 	status int
 	err    error
+	// later, when set, is the wait the receiver asked for; the retry loop
+	// finds it through Unwrap.
+	later *backoff.RetryAfterError
 }
 
 func (e *attemptError) Error() string {
 	if e.err != nil {
 		return "post: " + e.err.Error()
 	}
+	if e.later != nil {
+		return fmt.Sprintf("receiver answered %d, asking to retry after %s",
+			e.status, e.later.Duration)
+	}
 	return fmt.Sprintf("receiver answered %d", e.status)
 }
 
-func (e *attemptError) Unwrap() error { return e.err }
+func (e *attemptError) Unwrap() []error {
+	var errs []error
+	if e.err != nil {
+		errs = append(errs, e.err)
+	}
+	if e.later != nil {
+		errs = append(errs, e.later)
+	}
+	return errs
+}
 
 // deliver posts p until the receiver answers 2xx or ctx ends, backing off
 // exponentially up to maxBackoff between attempts. It never gives up: an
@@ -91,9 +108,34 @@ func (w *worker) attempt(ctx context.Context, p Payload, body []byte) error {
 	result := classify(resp.StatusCode)
 	w.rec.Delivery(w.hook.Name, result)
 	if result != resultDelivered {
-		return &attemptError{result: result, status: resp.StatusCode}
+		ae := &attemptError{result: result, status: resp.StatusCode}
+		if wait, ok := w.retryAfter(resp, time.Now()); ok {
+			ae.later = &backoff.RetryAfterError{Duration: wait}
+		}
+		return ae
 	}
 	return nil
+}
+
+// retryAfter returns the wait a 429 or 503 answer asks for in its
+// Retry-After header, in seconds or as an HTTP date, kept between the
+// first backoff and the longest: a receiver may slow deliveries down to
+// the usual ceiling, but neither stall the audit feed nor hurry it.
+func (w *worker) retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
+	if resp.StatusCode != http.StatusTooManyRequests &&
+		resp.StatusCode != http.StatusServiceUnavailable {
+		return 0, false
+	}
+	v := resp.Header.Get("Retry-After")
+	var wait time.Duration
+	if secs, err := strconv.ParseUint(v, 10, 32); err == nil {
+		wait = time.Duration(secs) * time.Second
+	} else if at, err := http.ParseTime(v); err == nil {
+		wait = at.Sub(now)
+	} else {
+		return 0, false
+	}
+	return min(max(wait, w.initial), w.maxBackoff), true
 }
 
 // request builds one signed attempt; each is signed at its own time.

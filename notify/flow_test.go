@@ -121,6 +121,30 @@ func TestFailedAttemptsAreRetried(t *testing.T) {
 	}
 }
 
+// TestRetryWaitsAsTheReceiverAsks has a receiver answer 429 with
+// Retry-After: 1, longer than the test's usual waits of a few
+// milliseconds: the retry comes no sooner.
+func TestRetryWaitsAsTheReceiverAsks(t *testing.T) {
+	w := newWorld(t)
+	rcv := newReceiver(t, testSecret, false)
+	rcv.retryAfter = "1"
+	rcv.setAnswer(func(attempt int, _ delivery) int {
+		if attempt == 1 {
+			return http.StatusTooManyRequests
+		}
+		return http.StatusOK
+	})
+	o := w.options(rcv.webhook("ops"))
+	o.MaxBackoff = 5 * time.Second
+	start(t, o)
+
+	w.request("db")
+	rcv.next()
+	attempts := rcv.allAttempts()
+	require.Len(t, attempts, 2)
+	assert.GreaterOrEqual(t, attempts[1].at.Sub(attempts[0].at), time.Second)
+}
+
 // assertNoLeak checks that no log line mentions any of secrets.
 func assertNoLeak(t *testing.T, entries []observer.LoggedEntry, secrets ...string) {
 	t.Helper()

@@ -132,8 +132,9 @@ type delivery struct {
 	header  http.Header
 	body    []byte
 	payload notify.Payload
-	// status is what the receiver answered.
+	// status is what the receiver answered; at is when the attempt came.
 	status int
+	at     time.Time
 }
 
 // hang, as an answer, keeps the attempt waiting until the client gives up.
@@ -151,6 +152,8 @@ type receiver struct {
 	answer   func(attempt int, d delivery) int
 	attempts []delivery
 	got      chan delivery
+	// retryAfter, when set, goes with every answer in a Retry-After header.
+	retryAfter string
 }
 
 func newReceiver(t testing.TB, secret []byte, useTLS bool) *receiver {
@@ -181,9 +184,14 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 
-	d := delivery{header: req.Header.Clone(), body: body}
+	d := delivery{header: req.Header.Clone(), body: body, at: time.Now()}
 	_ = json.Unmarshal(body, &d.payload)
 	d.status = r.record(d)
+	r.mu.Lock()
+	if r.retryAfter != "" {
+		w.Header().Set("Retry-After", r.retryAfter)
+	}
+	r.mu.Unlock()
 	if d.status == hang {
 		<-req.Context().Done()
 		return

@@ -1,12 +1,16 @@
 package notify
 
 import (
+	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -142,4 +146,52 @@ func TestAttemptErrorHidesTheURL(t *testing.T) {
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "credential-in-path")
 	assert.Contains(t, err.Error(), "post: ")
+}
+
+// TestAttemptKeepsTheWaitAReceiverAsksFor answers over a loopback socket
+// with Retry-After headers; the wait is kept between the first backoff
+// (1s by default) and the longest (1m).
+func TestAttemptKeepsTheWaitAReceiverAsksFor(t *testing.T) {
+	inHalfAMinute := time.Now().Add(30 * time.Second).UTC().Format(http.TimeFormat)
+	tests := []struct {
+		name   string
+		status int
+		header string
+		want   time.Duration // zero: no wait asked for
+	}{
+		{"seconds", 429, "7", 7 * time.Second},
+		{"unavailable", 503, "5", 5 * time.Second},
+		{"date", 503, inHalfAMinute, 30 * time.Second},
+		{"no hurry", 429, "0", time.Second},
+		{"no stall", 429, "86400", time.Minute},
+		{"date passed", 429, "Mon, 02 Jan 2006 15:04:05 GMT", time.Second},
+		{"unreadable", 429, "soon", 0},
+		{"negative", 429, "-5", 0},
+		{"not on other failures", 500, "7", 0},
+		{"none", 429, "", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(
+				func(w http.ResponseWriter, _ *http.Request) {
+					if tc.header != "" {
+						w.Header().Set("Retry-After", tc.header)
+					}
+					w.WriteHeader(tc.status)
+				}))
+			defer srv.Close()
+
+			w := &worker{env: newEnv(Options{}), hook: Webhook{Name: "ops", URL: srv.URL}}
+			err := w.attempt(t.Context(), Payload{ID: "evt_1"}, []byte("{}"))
+			require.Error(t, err)
+			var later *backoff.RetryAfterError
+			if tc.want == 0 {
+				assert.False(t, errors.As(err, &later), "asked to wait %v", later)
+				return
+			}
+			require.ErrorAs(t, err, &later)
+			assert.InDelta(t, tc.want.Seconds(), later.Duration.Seconds(), 2)
+			assert.Contains(t, err.Error(), "asking to retry after")
+		})
+	}
 }
