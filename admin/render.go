@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -20,11 +21,16 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 // decodeJSON reads one JSON value from body into v; errors are *Error.
+// Keys must be spelled as v's fields are, each once (see checkKeys).
 func decodeJSON(body io.Reader, v any) error {
-	dec := json.NewDecoder(body)
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return bodyError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if errors.Is(err, io.EOF) {
 		return nil
 	}
@@ -39,7 +45,7 @@ func decodeJSON(body io.Reader, v any) error {
 		}
 		return bodyError(err)
 	}
-	return nil
+	return checkKeys(data, v)
 }
 
 // bodyError says what was wrong with a request body.

@@ -29,6 +29,9 @@ func TestDecodeJSON(t *testing.T) {
 		{"array", `["db"]`, 400, "must be a JSON object"},
 		{"two values", `{}{}`, 400, "more than one JSON value"},
 		{"trailing garbage", `{} x`, 400, "more than one JSON value"},
+		{"repeated field", `{"reason": "a", "resource": "db", "reason": "b"}`, 400,
+			`field "reason" appears more than once`},
+		{"field in other case", `{"Reason": "fix"}`, 400, `unknown field "Reason"`},
 		{"too large", `{"reason": "` + strings.Repeat("a", MaxBodyBytes) + `"}`, 413,
 			"larger than"},
 	}
@@ -46,6 +49,56 @@ func TestDecodeJSON(t *testing.T) {
 			assert.Contains(t, e.Message, tt.want)
 		})
 	}
+}
+
+// TestCheckKeys walks bodies of any shape: keys repeat only across
+// objects, never within one.
+func TestCheckKeys(t *testing.T) {
+	tests := []struct {
+		body string
+		want string // empty when accepted
+	}{
+		{`{"a": {"k": 1, "k": 2}}`, `field "k" appears more than once`},
+		{`{"a": [{"k": 1}, {"k": 1, "j": {"k": 2}}], "b": "}"}`, ""},
+		{`[{"k": 1}, {"k": 2, "k": 3}]`, `field "k" appears more than once`},
+		{`{"a": [], "b": {}, "c": [[{}]], "a": null}`, `field "a" appears more than once`},
+		{`{"A": 1, "a": 2}`, ""},
+		{`"}"`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			var v any
+			err := checkKeys([]byte(tt.body), &v)
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			var e *Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, http.StatusBadRequest, e.Status)
+			assert.Contains(t, e.Message, tt.want)
+		})
+	}
+}
+
+// FuzzCheckKeys checks that checkKeys takes any valid JSON value without
+// failing other than with a 400.
+func FuzzCheckKeys(f *testing.F) {
+	for _, seed := range []string{`{"a": [{"k": 1}, {"k": 2}]}`, `[[{}], {"a": {"a": 1}}]`,
+		`{"a": 1, "a": 2}`, `"x"`, `[]`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if !json.Valid(body) {
+			return
+		}
+		var v any
+		if err := checkKeys(body, &v); err != nil {
+			var e *Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, http.StatusBadRequest, e.Status)
+		}
+	})
 }
 
 // FuzzDecodeJSON checks that any body either decodes into a request body
