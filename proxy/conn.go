@@ -147,8 +147,12 @@ func (s *Server) handshake(ctx context.Context, client *tls.Conn,
 	cs := client.ConnectionState()
 	resource, _ := s.resourceOf(cs.ServerName, l.resource)
 	var c *conn
-	if err == nil {
+	switch {
+	case err == nil:
 		c, err = s.admitted(client, cs, resource)
+	case unknownName(s, cs.ServerName, l.resource):
+		err = &denial{reason: reasonUnknownResource,
+			cause: fmt.Errorf("no resource has the hostname %q: %w", cs.ServerName, err)}
 	}
 	s.recordHandshake(client, cs.ServerName, resource, err, time.Since(start))
 	return c, err

@@ -51,9 +51,9 @@ func (e *copyError) Unwrap() error { return e.err }
 
 // splice copies a to b and b to a until both directions end. When a read
 // reaches EOF it closes the write side of the other connection, so a client
-// that half-closes still gets its reply. On the first failure it closes both
-// connections and returns the failure as a *copyError. It returns the bytes
-// copied from a to b and from b to a.
+// that half-closes still gets its reply. On the first failure it aborts
+// both connections and returns the failure as a *copyError. It returns the
+// bytes copied from a to b and from b to a.
 func splice(a, b net.Conn) (ab, ba int64, err error) {
 	var once sync.Once
 	var first *copyError
@@ -63,8 +63,8 @@ func splice(a, b net.Conn) (ab, ba int64, err error) {
 			if !endedByPeer(at, cause, aEnded.Load()) {
 				first = &copyError{at: at, err: cause}
 			}
-			a.Close()
-			b.Close()
+			abort(a)
+			abort(b)
 		})
 	}
 
@@ -180,6 +180,17 @@ func pipe(dst sink, src source, dstEnd, srcEnd end, srcEnded *atomic.Bool,
 			return n
 		}
 	}
+}
+
+// abort closes c at once: a TLS connection without a close_notify, so that
+// the peer does not take a failure (an expired grant, an upstream that
+// crashed) for the complete end of the stream.
+func abort(c net.Conn) {
+	if tc, ok := c.(interface{ NetConn() net.Conn }); ok {
+		tc.NetConn().Close()
+		return
+	}
+	c.Close()
 }
 
 // closeWrite shuts the write side of c: a TLS close_notify on a *tls.Conn,

@@ -90,18 +90,27 @@ func (s *Server) tlsConfig(fixed string) *tls.Config {
 }
 
 // servingCert returns the certificate to present to hello. On the shared
-// listener a name that no resource has is refused here, as an unknown
-// resource, before anything is looked up for it; a hello without a name
-// gets the listener's certificate and is refused once its client
-// certificate is seen.
+// listener a name that no resource has is refused here, before anything
+// is looked up for it: no certificate and no error, which crypto/tls
+// answers with an unrecognized_name alert (any error would be an
+// internal_error), and which handshake records as an unknown resource. A
+// hello without a name gets the listener's certificate and is refused
+// once its client certificate is seen.
 func (s *Server) servingCert(hello *tls.ClientHelloInfo, fixed string) (*tls.Certificate, error) {
-	if fixed == "" && hello.ServerName != "" {
-		if _, ok := s.resourceOf(hello.ServerName, ""); !ok {
-			cause := fmt.Errorf("no resource has the hostname %q", hello.ServerName)
-			return nil, &denial{reason: reasonUnknownResource, cause: cause}
-		}
+	if unknownName(s, hello.ServerName, fixed) {
+		return nil, nil
 	}
 	return s.getCertificate(hello)
+}
+
+// unknownName reports whether serverName, sent to the shared listener,
+// is the hostname of no resource.
+func unknownName(s *Server, serverName, fixed string) bool {
+	if fixed != "" || serverName == "" {
+		return false
+	}
+	_, ok := s.resourceOf(serverName, "")
+	return !ok
 }
 
 // admit is the inline check of one handshake, full or resumed. It returns
