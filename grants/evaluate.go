@@ -2,6 +2,7 @@ package grants
 
 import (
 	"fmt"
+	"regexp"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -147,10 +148,13 @@ func checkTicket(p Policy, resource, ticket string) error {
 	return nil
 }
 
-// fullMatch reports whether the whole ticket matches p's pattern.
+// fullMatch reports whether the whole ticket matches p's pattern. The
+// pattern is anchored around a group: the first match is not always the
+// longest, so checking where it ends would refuse INC-12 under
+// INC-1|INC-12. It fails closed.
 func fullMatch(p Policy, ticket string) bool {
-	loc := p.TicketPattern.FindStringIndex(ticket)
-	return loc != nil && loc[0] == 0 && loc[1] == len(ticket)
+	whole, err := regexp.Compile(`^(?:` + p.TicketPattern.String() + `)$`)
+	return err == nil && whole.MatchString(ticket)
 }
 
 // checkReason checks the reason given with a request, a denial or a
