@@ -251,7 +251,7 @@ func TestBadRequestBodies(t *testing.T) {
 		{"not an object", []string{"db"}, http.StatusBadRequest, "must be a JSON object"},
 		{"reason with a terminal escape", createRequestBody{Resource: "db",
 			Duration: "5m", Reason: "fix\x1b[2K", CSR: csr}, http.StatusBadRequest,
-			"invalid reason: control or invisible character U+001B at character 4"},
+			"invalid reason: control, invisible or unassigned character U+001B at character 4"},
 		{"csr over the size cap", createRequestBody{Resource: "db", Duration: "5m",
 			Reason: "r", CSR: paddedCSR(t, 9<<10)}, http.StatusBadRequest,
 			"at most 8192 accepted"},

@@ -178,12 +178,14 @@ func checkFreeText(field, text string) error {
 	return checkPrintable(field, text)
 }
 
-// checkPrintable refuses text holding a control character (C0, DEL, C1,
-// line breaks and tabs included), a bidirectional formatting character,
-// which reorders how the text around it is displayed, any other invisible
-// or default-ignorable character (zero-width spaces and joiners, the byte
-// order mark, tag characters, Hangul fillers), or a line or paragraph
-// separator. A variation selector passes only alone after a visible
+// checkPrintable refuses text holding a character that is not plainly
+// visible: a control character (line breaks and tabs included), a format
+// character (bidirectional controls, which reorder how the text around
+// them is displayed, zero-width spaces and joiners, the byte order mark,
+// tags), a line or paragraph separator, a private-use, unassigned or
+// non-character code point, or one that renders as nothing (Hangul
+// fillers and the other default-ignorable characters, the blank Braille
+// pattern). A variation selector passes only alone after a visible
 // character, as emoji take one; a run of them could carry hidden text. The
 // error names the first character refused and where it is.
 func checkPrintable(field, text string) error {
@@ -193,7 +195,7 @@ func checkPrintable(field, text string) error {
 		switch {
 		case invisible(r):
 			return &InputError{Field: field, Problem: fmt.Sprintf(
-				"control or invisible character %U at character %d; "+
+				"control, invisible or unassigned character %U at character %d; "+
 					"write one line of printable text", r, at)}
 		case unicode.Is(unicode.Variation_Selector, r):
 			if !varies {
@@ -203,17 +205,22 @@ func checkPrintable(field, text string) error {
 			}
 			varies = false
 		default:
-			varies = true
+			varies = !unicode.IsSpace(r)
 		}
 	}
 	return nil
 }
 
+// blankBraille is the Braille pattern with no dots: a symbol that shows
+// nothing.
+const blankBraille = '\u2800'
+
 // invisible reports whether r is a character checkPrintable refuses
-// wherever it stands.
+// wherever it stands. Graphic characters are letters, marks, numbers,
+// punctuation, symbols and spaces of the Unicode version Go knows.
 func invisible(r rune) bool {
-	return unicode.IsControl(r) || unicode.In(r, unicode.Bidi_Control, unicode.Cf,
-		unicode.Zl, unicode.Zp, unicode.Other_Default_Ignorable_Code_Point)
+	return !unicode.IsGraphic(r) || r == blankBraille ||
+		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r)
 }
 
 // autoApprove returns the name of what approves the request, if anything
