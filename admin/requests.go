@@ -3,6 +3,7 @@ package admin
 import (
 	"errors"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -205,6 +206,11 @@ func (s *server) cancel(w http.ResponseWriter, r *http.Request, u grants.User) e
 	return s.writeRequest(w, r, http.StatusOK, req)
 }
 
+// durationShape is how a duration time.ParseDuration reads looks: one
+// that has it and still does not parse is too long to hold.
+var durationShape = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)` +
+	`(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`)
+
 // parseDuration reads the duration field of a request body.
 func parseDuration(text string) (time.Duration, error) {
 	if text == "" {
@@ -212,6 +218,10 @@ func parseDuration(text string) (time.Duration, error) {
 	}
 
 	d, err := time.ParseDuration(text)
+	if err != nil && durationShape.MatchString(text) {
+		return 0, newError(http.StatusBadRequest, err,
+			"invalid duration: %s is far longer than any grant may last", text)
+	}
 	if err != nil {
 		return 0, newError(http.StatusBadRequest, err,
 			"invalid duration: %q is not a duration such as 30m or 2h", text)
