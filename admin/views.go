@@ -20,7 +20,8 @@ type UserView struct {
 	Disabled bool     `json:"disabled"`
 	// CreatedAt is in UTC.
 	CreatedAt time.Time `json:"created_at"`
-	// EnrolledAt is zero, and left out, until the user first enrols.
+	// EnrolledAt is zero, and left out, until the user enrols, and again
+	// once given a new token, until they enrol with it.
 	EnrolledAt time.Time `json:"enrolled_at,omitzero"`
 }
 

@@ -1,6 +1,7 @@
 package grants
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -70,7 +71,15 @@ type Options struct {
 	Recorder Recorder
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// IdentityLifetime is how long the identity certificates the CA signs
+	// are valid: an admin whose certificate ran out cannot act until
+	// given a new token. Zero means DefaultIdentityLifetime.
+	IdentityLifetime time.Duration
 }
+
+// DefaultIdentityLifetime is the identity certificate lifetime assumed
+// when Options leave it out; ca.IdentityLifetime is what the CA signs.
+const DefaultIdentityLifetime = 12 * time.Hour
 
 // NewRequest is what a requester submits.
 type NewRequest struct {
@@ -102,6 +111,8 @@ type Service struct {
 	log       *zap.Logger
 	rec       Recorder
 	now       func() time.Time
+	// identityLifetime is Options.IdentityLifetime.
+	identityLifetime time.Duration
 }
 
 // NewService checks o and returns a Service.
@@ -121,6 +132,8 @@ func NewService(o Options) (*Service, error) {
 		log:    zap.NewNop(),
 		rec:    o.Recorder,
 		now:    o.Now,
+
+		identityLifetime: cmp.Or(o.IdentityLifetime, DefaultIdentityLifetime),
 	}
 	s.resources.Store(&resources)
 	if s.now == nil {

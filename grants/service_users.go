@@ -124,7 +124,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor, name string,
 		if c.Roles != nil {
 			was := u
 			u.Roles = uniqueRoles(c.Roles)
-			if err := keepAnAdmin(tx, was, u); err != nil {
+			if err := s.keepAnAdmin(tx, was, u); err != nil {
 				return err
 			}
 		}
@@ -143,14 +143,11 @@ func (s *Service) UpdateUser(ctx context.Context, actor, name string,
 }
 
 // keepAnAdmin refuses, with ErrConflict, a change of a user from was to
-// changed that would leave no enabled admin who has enrolled. Nobody could
-// then add users, change roles or revoke what others hold; an admin who
-// never enrolled may have lost the token, or let it expire.
-func keepAnAdmin(tx Tx, was, changed User) error {
-	acts := func(u User) bool {
-		return !u.Disabled && u.Has(RoleAdmin) && !u.EnrolledAt.IsZero()
-	}
-	if !acts(was) || acts(changed) {
+// changed that would leave no admin who can act now. Nobody could then
+// add users, change roles or revoke what others hold.
+func (s *Service) keepAnAdmin(tx Tx, was, changed User) error {
+	now := s.clock()
+	if !s.canAdminister(was, now) || s.canAdminister(changed, now) {
 		return nil
 	}
 	users, err := tx.Users()
@@ -158,12 +155,22 @@ func keepAnAdmin(tx Tx, was, changed User) error {
 		return err
 	}
 	for _, u := range users {
-		if u.Name != changed.Name && acts(u) {
+		if u.Name != changed.Name && s.canAdminister(u, now) {
 			return nil
 		}
 	}
-	return fmt.Errorf("user %q is the last enabled admin who has enrolled; make another "+
-		"user admin and have them enrol first: %w", changed.Name, ErrConflict)
+	return fmt.Errorf("user %q is the last admin who can act now; make another user admin "+
+		"and have them enrol first: %w", changed.Name, ErrConflict)
+}
+
+// canAdminister reports whether u is an enabled admin holding a current
+// identity certificate at now: enrolled since their last token, and the
+// certificate not yet run out. An admin who never enrolled may have lost
+// the token or let it expire, and one whose certificate ran out needs a
+// token from another admin.
+func (s *Service) canAdminister(u User, now time.Time) bool {
+	return !u.Disabled && u.Has(RoleAdmin) && !u.EnrolledAt.IsZero() &&
+		now.Before(u.IdentitySince.Add(s.identityLifetime))
 }
 
 func checkChange(name string, c UserChange) error {
@@ -234,12 +241,14 @@ func (s *Service) NewToken(ctx context.Context, actor, name string) (string, err
 // enrolled, and returns the audit detail that says so. A user given a new
 // token is enrolling again, most likely because a key was lost or stolen:
 // what the old key could do must end now, not when its certificate does.
+// Until they enrol again they count as not enrolled.
 func retireIdentity(tx Tx, u User, now time.Time) (string, error) {
 	if u.EnrolledAt.IsZero() {
 		return "", nil
 	}
 
 	u.IdentitySince = nextIdentity(u, now)
+	u.EnrolledAt = time.Time{}
 	if err := tx.UpdateUser(u); err != nil {
 		return "", err
 	}
@@ -327,7 +336,7 @@ func (s *Service) disable(tx Tx, actor, name string) (User, error) {
 
 	was := u
 	u.Disabled = true
-	if err := keepAnAdmin(tx, was, u); err != nil {
+	if err := s.keepAnAdmin(tx, was, u); err != nil {
 		return User{}, err
 	}
 	if err := tx.UpdateUser(u); err != nil {

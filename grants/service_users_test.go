@@ -328,15 +328,16 @@ func TestDisableUserCascades(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNotFound)
 }
 
-// TestTheLastAdminStays checks that the last enabled admin can be neither
-// demoted nor disabled, and that either works once another admin exists.
+// TestTheLastAdminStays checks that the last admin who can act can be
+// neither demoted nor disabled, and that either works once another admin
+// can act.
 func TestTheLastAdminStays(t *testing.T) {
 	e := newEnv(t)
 	enrolUser(t, e, "dave")
 	_, err := e.svc.UpdateUser(t.Context(), "dave", "dave",
 		UserChange{Roles: []Role{RoleRequester}})
 	require.ErrorIs(t, err, ErrConflict)
-	assert.ErrorContains(t, err, "last enabled admin")
+	assert.ErrorContains(t, err, "last admin who can act now")
 	_, err = e.svc.DisableUser(t.Context(), "dave", "dave")
 	require.ErrorIs(t, err, ErrConflict)
 	u, err := e.svc.User(t.Context(), "dave")
@@ -353,6 +354,20 @@ func TestTheLastAdminStays(t *testing.T) {
 	_, err = e.svc.DisableUser(t.Context(), "dave", "dave")
 	require.ErrorIs(t, err, ErrConflict, "carol has not enrolled")
 	assert.ErrorContains(t, err, "have them enrol first")
+
+	enrolUser(t, e, "carol")
+	_, err = e.svc.NewToken(t.Context(), "dave", "carol")
+	require.NoError(t, err)
+	_, err = e.svc.DisableUser(t.Context(), "dave", "dave")
+	require.ErrorIs(t, err, ErrConflict, "carol's identity was retired by a new token")
+
+	enrolUser(t, e, "carol")
+	// Enrolments in one second run IdentitySince a few seconds ahead.
+	e.clock.Advance(DefaultIdentityLifetime + time.Minute)
+	enrolUser(t, e, "dave")
+	_, err = e.svc.DisableUser(t.Context(), "dave", "dave")
+	require.ErrorIs(t, err, ErrConflict, "carol's identity certificate ran out")
+
 	enrolUser(t, e, "carol")
 	_, err = e.svc.DisableUser(t.Context(), "carol", "dave")
 	require.NoError(t, err)

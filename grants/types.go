@@ -24,8 +24,8 @@ type User struct {
 	Disabled  bool      `json:"disabled"`
 	CreatedAt time.Time `json:"created_at"`
 	// EnrolledAt is when the user last redeemed an enrolment token; zero
-	// until the first. Identity certificates renew up to RenewalWindow
-	// after it.
+	// until the first, and again from a new token until it is redeemed.
+	// Identity certificates renew up to RenewalWindow after it.
 	EnrolledAt time.Time `json:"enrolled_at,omitzero"`
 	// IdentitySince is when the user's current identity certificate was
 	// issued, to the second, as the certificate records it; those issued

@@ -159,6 +159,8 @@ func newCore(auth *ca.Authority, store grants.Store, cfg *config.Config,
 		Resources: serviceResources(cfg),
 		Logger:    log.Named("grants"),
 		Recorder:  rec,
+
+		IdentityLifetime: ca.IdentityLifetime,
 	})
 	if err != nil {
 		return nil, err
