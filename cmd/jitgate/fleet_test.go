@@ -176,6 +176,20 @@ func TestInitOnPostgres(t *testing.T) {
 	assert.Equal(t, "admin", users[0].Name)
 }
 
+// TestInitRefusesADatabaseInUse runs init twice on one database: the
+// second is refused, whatever its admin is called, and leaves nothing.
+func TestInitRefusesADatabaseInUse(t *testing.T) {
+	store := postgresStore(t)
+	require.NoError(t, runInit(t, "--dir", t.TempDir(), "--postgres-dsn-file", store.DSNFile))
+
+	second := filepath.Join(t.TempDir(), "second")
+	err := runInit(t, "--dir", second, "--postgres-dsn-file", store.DSNFile,
+		"--admin-user", "admin2")
+	require.ErrorContains(t, err, "the store already holds the users of a jitgate")
+	_, err = os.Stat(second)
+	assert.ErrorIs(t, err, os.ErrNotExist, "a refused init left a directory")
+}
+
 // TestInitRefusesAnOpenDSNFile refuses a DSN file others may read before
 // it makes anything.
 func TestInitRefusesAnOpenDSNFile(t *testing.T) {
@@ -206,14 +220,17 @@ func TestInitRefusesABadAdminNameFirst(t *testing.T) {
 }
 
 // TestAFailedInitCanRunAgain has init fail at the store, after the CA and
-// the config file were written: it removes them, so that the same command
-// with a store that answers works.
+// the config file were written: it removes them, and puts back the mode
+// of a directory that existed, so that the same command with a store that
+// answers works.
 func TestAFailedInitCanRunAgain(t *testing.T) {
+	const shared = os.ModeDir | os.ModeSticky | 0o777
 	for _, existed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("dir existed %v", existed), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "jitgate")
 			if existed {
 				require.NoError(t, os.Mkdir(dir, 0o700))
+				require.NoError(t, os.Chmod(dir, shared.Perm()|os.ModeSticky))
 			}
 			dsn := filepath.Join(t.TempDir(), "dsn")
 			closed := "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=5"
@@ -225,6 +242,9 @@ func TestAFailedInitCanRunAgain(t *testing.T) {
 			if existed {
 				require.NoError(t, statErr)
 				assert.Empty(t, entries, "a failed init left files")
+				info, err := os.Stat(dir)
+				require.NoError(t, err)
+				assert.Equal(t, shared, info.Mode(), "a failed init left the mode changed")
 			} else {
 				assert.ErrorIs(t, statErr, os.ErrNotExist, "a failed init left its directory")
 			}

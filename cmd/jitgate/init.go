@@ -110,13 +110,13 @@ func initialise(ctx context.Context, dir string, cfg *config.Config,
 	if err := grants.CheckUser(adminName, []grants.Role{grants.RoleAdmin}); err != nil {
 		return initResult{}, fmt.Errorf("--admin-user: %w", err)
 	}
-	dir, fresh, err := prepareDir(dir)
+	dir, was, err := prepareDir(dir)
 	if err != nil {
 		return initResult{}, err
 	}
 	res, err := create(ctx, dir, cfg, adminName)
 	if err != nil {
-		return initResult{}, errors.Join(err, undoInit(dir, fresh))
+		return initResult{}, errors.Join(err, undoInit(dir, was))
 	}
 	return res, nil
 }
@@ -140,10 +140,29 @@ func create(ctx context.Context, dir string, cfg *config.Config,
 	}
 	cfg.DataDir = dir
 	err = withCore(auth, cfg, func(c *core) error {
+		if err := c.refuseUsedStore(ctx); err != nil {
+			return err
+		}
 		return c.bootstrap(ctx, adminName, []grants.Role{grants.RoleAdmin},
 			res.adminHome, dialable(cfg.Listen.Admin))
 	})
 	return res, err
+}
+
+// refuseUsedStore refuses a store that already has users: another jitgate,
+// whose users a second CA must not join. A fresh SQLite store is empty; a
+// PostgreSQL database may not be.
+func (c *core) refuseUsedStore(ctx context.Context) error {
+	users, err := c.service.Users(ctx)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		return errors.New("the store already holds the users of a jitgate; init needs " +
+			"an empty database (a replica of that jitgate copies its data directory " +
+			"instead, see the README)")
+	}
+	return nil
 }
 
 // initMade names what init makes in a data directory. prepareDir refuses
@@ -151,48 +170,56 @@ func create(ctx context.Context, dir string, cfg *config.Config,
 var initMade = []string{config.FileName, "ca", adminProfileDir, lockFile,
 	storeFile, storeFile + "-wal", storeFile + "-shm", storeFile + "-journal"}
 
-// undoInit removes what a failed init made in dir, and dir itself when
-// init created it.
-func undoInit(dir string, fresh bool) error {
+// undoInit removes what a failed init made in dir and puts dir back as it
+// was: removed when init created it (was is nil), its mode restored
+// otherwise.
+func undoInit(dir string, was fs.FileInfo) error {
 	var errs []error
 	for _, name := range initMade {
 		errs = append(errs, os.RemoveAll(filepath.Join(dir, name)))
 	}
-	if fresh {
+	if was == nil {
 		errs = append(errs, os.Remove(dir))
+	} else {
+		const modeBits = fs.ModePerm | fs.ModeSticky | fs.ModeSetgid | fs.ModeSetuid
+		errs = append(errs, os.Chmod(dir, was.Mode()&modeBits))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("remove what init made in %s: %w", dir, err)
+		return fmt.Errorf("undo what init made in %s: %w", dir, err)
 	}
 	return nil
 }
 
-// prepareDir returns dir made absolute, created private when missing, and
-// whether it was created. It refuses a dir holding anything init makes.
-func prepareDir(dir string) (abs string, fresh bool, err error) {
+// prepareDir returns dir made absolute, created private when missing and
+// made private otherwise, with what it was before: nil when it did not
+// exist. It refuses a dir holding anything init makes, and changes
+// nothing then.
+func prepareDir(dir string) (abs string, was fs.FileInfo, err error) {
 	abs, err = filepath.Abs(dir)
 	if err != nil {
-		return "", false, fmt.Errorf("--dir: %w", err)
+		return "", nil, fmt.Errorf("--dir: %w", err)
 	}
-	if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
-		fresh = true
-	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return "", false, fmt.Errorf("--dir: %w", err)
-	}
-	// The directory holds the CA and the store: others have no business in it,
-	// even when it existed before.
-	if err := os.Chmod(abs, 0o700); err != nil { //nolint:gosec // a directory needs x
-		return "", false, fmt.Errorf("--dir: %w", err)
+	was, err = os.Stat(abs)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", nil, fmt.Errorf("--dir: %w", err)
 	}
 	for _, name := range initMade {
 		path := filepath.Join(abs, name)
 		if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
-			return "", false, fmt.Errorf("%s exists: %s already holds a jitgate, or "+
+			return "", nil, fmt.Errorf("%s exists: %s already holds a jitgate, or "+
 				"part of one; refusing to overwrite it", path, abs)
 		}
 	}
-	return abs, fresh, nil
+
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return "", nil, fmt.Errorf("--dir: %w", err)
+	}
+	// The directory holds the CA and the store: others have no business in it,
+	// even when it existed before.
+	if err := os.Chmod(abs, 0o700); err != nil { //nolint:gosec // a directory needs x
+		return "", nil, errors.Join(fmt.Errorf("--dir: %w", err), undoInit(abs, was))
+	}
+	return abs, was, nil
 }
 
 func writeConfig(path string, cfg *config.Config) error {
