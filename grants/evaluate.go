@@ -74,7 +74,8 @@ func Evaluate(p Policy, requester User, n NewRequest, now time.Time) Evaluation 
 		return ev
 	}
 	ev.Outcome = OutcomePending
-	ev.Needs = Progress{Need: p.Required(), From: p.Approvers}.String()
+	ev.Needs = Progress{Need: p.Required(), From: stillToApprove(p.Approvers, nil, requester.Name),
+		Listed: len(p.Approvers) > 0}.String()
 	ev.note("%s", ev.Needs)
 	return ev
 }

@@ -350,6 +350,9 @@ func TestTally(t *testing.T) {
 		return Decision{Approver: who, Verdict: VerdictApprove, At: at}
 	}
 	leads := Policy{Approvals: 2, Approvers: []Principal{"group:db-leads"}}
+	named := Policy{Approvals: 2, Approvers: []Principal{"bob", "lena"}}
+	withAlice := Policy{Approvers: []Principal{"alice", "bob"}}
+	withDora := Policy{Approvals: 2, Approvers: []Principal{"bob", "dora"}}
 	lena := User{Name: "lena", Roles: []Role{RoleApprover}, Groups: []string{"db-leads"}}
 	dora := lena
 	dora.Name, dora.Disabled = "dora", true
@@ -389,6 +392,13 @@ func TestTally(t *testing.T) {
 		{"one no longer known does not count", leads,
 			[]Decision{approve("bob"), approve("ghost")}, 1, false,
 			"needs 1 more approval from group:db-leads"},
+		{"named approvers who approved are not asked again", named,
+			[]Decision{approve("bob")}, 1, false, "needs 1 more approval from lena"},
+		{"the requester is not asked", withAlice, nil, 0, false,
+			"needs 1 approval from bob"},
+		{"no named approver left", withDora, []Decision{approve("bob"), approve("dora")},
+			1, false, "needs 1 more approval, and every approver the policy names has " +
+				"approved or made the request"},
 		{"default policy", Policy{}, nil, 0, false, "needs 1 approval from any approver"},
 		{"default policy takes any approver", Policy{},
 			[]Decision{approve("carlos")}, 1, true, "has the approvals it needs"},

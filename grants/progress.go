@@ -11,8 +11,13 @@ type Progress struct {
 	Have int
 	// Need is how many approvals the policy asks for.
 	Need int
-	// From lists who may give them; empty means any approver.
+	// From lists who may give them: the policy's approvers but the named
+	// users who already approved or made the request. Empty means any
+	// approver, unless Listed.
 	From []Principal
+	// Listed is set when the policy names its approvers, so that an empty
+	// From means that none of them is left to approve.
+	Listed bool
 }
 
 // Tally returns r's progress under p. An approver counts once however
@@ -23,13 +28,28 @@ type Progress struct {
 // from it does not count.
 func Tally(p Policy, r Request, current map[string]User) Progress {
 	have := 0
-	for name := range approvers(r) {
+	approved := approvers(r)
+	for name := range approved {
 		u, ok := current[name]
 		if ok && p.MayDecide(u, r) == nil {
 			have++
 		}
 	}
-	return Progress{Have: have, Need: p.Required(), From: p.Approvers}
+	return Progress{Have: have, Need: p.Required(),
+		From: stillToApprove(p.Approvers, approved, r.User), Listed: len(p.Approvers) > 0}
+}
+
+// stillToApprove returns the principals of listed who may still add an
+// approval: all but the named users who approved, and the requester.
+func stillToApprove(listed []Principal, approved map[string]bool, requester string,
+) []Principal {
+	var out []Principal
+	for _, p := range listed {
+		if _, isGroup := p.Group(); isGroup || (!approved[string(p)] && string(p) != requester) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // currentApprovers returns the users who approved r as they are in tx now,
@@ -86,6 +106,10 @@ func (p Progress) String() string {
 	more := ""
 	if p.Have > 0 {
 		more = " more"
+	}
+	if p.Listed && len(p.From) == 0 {
+		return fmt.Sprintf("needs %d%s %s, and every approver the policy names has "+
+			"approved or made the request", n, more, noun)
 	}
 	return fmt.Sprintf("needs %d%s %s from %s", n, more, noun,
 		describe(p.From, "any approver"))
