@@ -86,11 +86,13 @@ func (t *tunnel) carry(ctx context.Context, local net.Conn) {
 	sent, received, err := splice(local, remote)
 	why := tunnelReason(err, !stop())
 
-	level := zap.InfoLevel
+	level, msg := zap.InfoLevel, "tunnel closed"
 	if why == tunnelProxyError {
-		level = zap.WarnLevel
+		// The proxy cuts a connection the same way whatever the cause.
+		level, msg = zap.WarnLevel, "tunnel cut by the proxy: the grant may have ended, "+
+			"or the service failed"
 	}
-	t.log.Log(level, "tunnel closed", zap.String(keyProxy, t.addr),
+	t.log.Log(level, msg, zap.String(keyProxy, t.addr),
 		zap.Int64(keyBytesSent, sent), zap.Int64(keyBytesRecv, received),
 		zap.Duration(keyDuration, time.Since(start)), zap.String(keyReason, why),
 		zap.Error(err))

@@ -41,17 +41,24 @@ func startTunnel(t testing.TB, h *harness,
 	return ln.Addr().String(), logs, stop
 }
 
-// tunnelReasonLogged waits for the tunnel's line about a closed connection
-// and returns its reason.
-func tunnelReasonLogged(t testing.TB, logs *observer.ObservedLogs) string {
+// tunnelEnd waits for the tunnel's line about a closed connection and
+// returns it.
+func tunnelEnd(t testing.TB, logs *observer.ObservedLogs) observer.LoggedEntry {
 	t.Helper()
 
 	var lines []observer.LoggedEntry
 	require.Eventually(t, func() bool {
-		lines = logs.FilterMessage("tunnel closed").All()
+		lines = logs.FilterFieldKey(keyReason).All()
 		return len(lines) > 0
 	}, waitTime, 10*time.Millisecond)
-	return lines[0].ContextMap()[keyReason].(string)
+	return lines[0]
+}
+
+// tunnelReasonLogged waits for the tunnel's line about a closed connection
+// and returns its reason.
+func tunnelReasonLogged(t testing.TB, logs *observer.ObservedLogs) string {
+	t.Helper()
+	return tunnelEnd(t, logs).ContextMap()[keyReason].(string)
 }
 
 func TestTunnelCarriesPlainTCP(t *testing.T) {
@@ -86,7 +93,9 @@ func TestTunnelRefusedByProxy(t *testing.T) {
 	defer c.Close()
 	requireCut(t, c, waitTime)
 
-	assert.Equal(t, tunnelProxyError, tunnelReasonLogged(t, logs))
+	line := tunnelEnd(t, logs)
+	assert.Equal(t, tunnelProxyError, line.ContextMap()[keyReason])
+	assert.Contains(t, line.Message, "the grant may have ended")
 	revoked := handshakeEvent{"db", resultDenied, "revoked"}
 	assert.Equal(t, revoked, next(t, h.rec.handshakes))
 }
