@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -85,4 +86,19 @@ func TestAuditRefusesALimitBelowOne(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "--limit: "+limit+" is not a positive number")
 	}
+}
+
+func TestResourcesShowTheServerNameToDial(t *testing.T) {
+	var out bytes.Buffer
+	policy := admin.PolicyViewOf(grants.Policy{})
+	list := []admin.ResourceInfo{
+		{Name: "api", Address: "127.0.0.1:8443", ServerName: "api.localhost", Policy: policy},
+		{Name: "pg", Address: "127.0.0.1:15433", Policy: policy},
+	}
+	require.NoError(t, printResources(&out, "", list))
+	lines := strings.Split(out.String(), "\n")
+	require.GreaterOrEqual(t, len(lines), 3)
+	assert.Regexp(t, `^NAME +ADDRESS +SERVER NAME +MAX`, lines[0])
+	assert.Regexp(t, `^api +127\.0\.0\.1:8443 +api\.localhost +8h`, lines[1])
+	assert.Regexp(t, `^pg +127\.0\.0\.1:15433 +- +8h`, lines[2])
 }

@@ -36,10 +36,11 @@ func printResources(w io.Writer, format string, list []admin.ResourceInfo) error
 	rows := make([][]string, 0, len(list))
 	for _, r := range list {
 		p := r.Policy
-		rows = append(rows, []string{r.Name, orDash(r.Address), maxText(p),
-			needsText(p), approvalText(p), grantText(p)})
+		rows = append(rows, []string{r.Name, orDash(r.Address), orDash(r.ServerName),
+			maxText(p), needsText(p), approvalText(p), grantText(p)})
 	}
-	header := []string{"NAME", "ADDRESS", "MAX", "REQUEST NEEDS", "APPROVAL", "GRANT"}
+	header := []string{"NAME", "ADDRESS", "SERVER NAME", "MAX", "REQUEST NEEDS",
+		"APPROVAL", "GRANT"}
 	if err := printTable(w, header, rows); err != nil {
 		return err
 	}
