@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -363,6 +364,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 
 	resp, err := c.http.Do(req)
+	var untrusted *tls.CertificateVerificationError
+	if errors.As(err, &untrusted) {
+		return fmt.Errorf("%s %s: %s is not the jitgate this profile trusts, its "+
+			"certificate is not signed by the profile's CA (check the profile's server, "+
+			"or JITGATE_SERVER): %w", method, path, c.base, err)
+	}
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}

@@ -22,6 +22,7 @@ func TestClientVerifiesServer(t *testing.T) {
 	_, err = c.Enroll(context.Background(), "token", []byte("csr"))
 	require.Error(t, err)
 	assert.ErrorContains(t, err, "certificate signed by unknown authority")
+	assert.ErrorContains(t, err, "is not the jitgate this profile trusts")
 
 	_, err = NewClient(e.addr, []byte("not pem"), nil)
 	assert.Error(t, err)
