@@ -43,13 +43,15 @@ type Config struct {
 	Listen  Listen `yaml:"listen"`
 	// ServerNames are extra DNS names or IP addresses the admin API and the
 	// shared proxy listener answer to; localhost and 127.0.0.1 always are.
-	ServerNames []string   `yaml:"server_names,omitempty"`
-	TLS         TLS        `yaml:"tls,omitempty"`
-	Resources   []Resource `yaml:"resources"`
+	ServerNames []string `yaml:"server_names,omitempty"`
+	TLS         TLS      `yaml:"tls,omitempty"`
 	// Webhooks receive audit events; none means no notifications.
 	Webhooks []Webhook `yaml:"webhooks,omitempty"`
 	// Store is where state is kept; absent means SQLite in DataDir.
 	Store Store `yaml:"store,omitempty"`
+	// Resources come last, so that a file Marshal wrote takes more of them
+	// appended at its end.
+	Resources []Resource `yaml:"resources"`
 	// Path is the file Load read, for reloading it; empty when the Config
 	// was built in code.
 	Path string `yaml:"-"`

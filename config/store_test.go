@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -107,4 +108,21 @@ func TestDefaultConfigHasNoStore(t *testing.T) {
 	b, err := Default().Marshal()
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "store")
+}
+
+// TestResourcesCanBeAppended writes a config with a store block, as init
+// does for PostgreSQL, and appends a resource the way the README does.
+func TestResourcesCanBeAppended(t *testing.T) {
+	c := Default()
+	c.Store = Store{Driver: StorePostgres, DSNFile: "/etc/jitgate/dsn"}
+	b, err := c.Marshal()
+	require.NoError(t, err)
+	require.True(t, strings.HasSuffix(string(b), "resources: []\n"), "%s", b)
+
+	doc := strings.TrimSuffix(string(b), "[]\n") + "\n- name: api\n  upstream: 127.0.0.1:8080\n" +
+		"  hostname: api.localhost\n"
+	got, err := Parse([]byte(doc))
+	require.NoError(t, err)
+	require.Len(t, got.Resources, 1)
+	assert.Equal(t, StorePostgres, got.Store.Driver)
 }

@@ -48,8 +48,8 @@ func newConfigCheckCommand() *cobra.Command {
 			if err := checkFiles(cfg); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok, %d resources\n",
-				args[0], len(cfg.Resources))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok, %s, %s\n", args[0],
+				count(len(cfg.Resources), "resource"), count(len(cfg.Webhooks), "webhook"))
 			for _, r := range cfg.Resources {
 				fmt.Fprintf(cmd.OutOrStdout(), "  %s: approval %s\n", r.Name,
 					approvalText(admin.PolicyViewOf(r.Policy.Policy)))
@@ -72,4 +72,12 @@ func checkFiles(cfg *config.Config) error {
 	}
 	_, err := cfg.Store.ReadDSN()
 	return err
+}
+
+// count says n of thing, in the plural unless n is one.
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -37,7 +37,7 @@ func TestReadmeApprovalPolicy(t *testing.T) {
 	c := buildCLI(t)
 	example := filepath.Join(c.dir, "policy.yaml")
 	require.NoError(t, os.WriteFile(example, []byte(readmePolicy(t)), 0o600))
-	assert.Contains(t, c.run(c.dir, "config", "check", example), "ok, 1 resources")
+	assert.Contains(t, c.run(c.dir, "config", "check", example), "ok, 1 resource, 0 webhooks")
 
 	demo := filepath.Join(c.dir, "demo")
 	c.run(c.dir, "init", "--dir", demo)
