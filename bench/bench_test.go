@@ -2,9 +2,11 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -60,7 +62,7 @@ func BenchmarkLoopbackConnection(b *testing.B) {
 		for _, mode := range []Mode{ModeFull, ModeResumed} {
 			b.Run(server+"/"+string(mode), func(b *testing.B) {
 				addr := map[string]string{ServerJitgate: s.gateway, ServerBare: s.bare}[server]
-				l := Load{Addr: addr, Client: s.client, Mode: mode, Conns: 1}
+				l := loopbackLoad(addr, s.client, mode)
 				require.NoError(b, l.check())
 				r := newRunner(l)
 				msg, buf := message(DefaultMessageSize), make([]byte, DefaultMessageSize)
@@ -73,5 +75,21 @@ func BenchmarkLoopbackConnection(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// loopbackLoad is the one-connection load BenchmarkLoopbackConnection runs
+// operation by operation; b.Loop, not Duration, decides how long.
+func loopbackLoad(addr string, client *tls.Config, mode Mode) Load {
+	return Load{Addr: addr, Client: client, Mode: mode, Conns: 1, Duration: time.Second}
+}
+
+// TestLoopbackBenchmarkLoadIsValid keeps the benchmark's load one that
+// Load.check accepts, since go test does not run benchmarks.
+func TestLoopbackBenchmarkLoadIsValid(t *testing.T) {
+	s := startServers(t)
+	for _, mode := range []Mode{ModeFull, ModeResumed} {
+		l := loopbackLoad(s.bare, s.client, mode)
+		require.NoError(t, l.check())
 	}
 }
