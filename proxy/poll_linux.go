@@ -22,6 +22,15 @@ type pollConn struct {
 	raw  syscall.RawConn
 	lazy bool
 
+	// The functions raw.Read runs for Read and waitReadable, made once,
+	// and what they read into and found: kept here so that neither
+	// allocates on each call.
+	readFn, waitFn func(fd uintptr) bool
+	buf            []byte
+	n              int
+	errno          error
+	waited         bool
+
 	// wmu orders writes. Between cork and uncork they are held in held
 	// and go out as one, so that the TLS records of one write to a
 	// tls.Conn cost one system call.
@@ -41,7 +50,9 @@ func pollable(c net.Conn) net.Conn {
 	if err != nil {
 		return c
 	}
-	return &pollConn{TCPConn: tc, raw: raw}
+	pc := &pollConn{TCPConn: tc, raw: raw}
+	pc.readFn, pc.waitFn = pc.readOnce, pc.peekOnce
+	return pc
 }
 
 // corkedSink returns c as a splice sink, whose writes to a TLS connection
@@ -127,12 +138,10 @@ func (c *pollConn) Read(p []byte) (int, error) {
 		return c.TCPConn.Read(p)
 	}
 
-	var n int
-	var errno error
-	err := c.raw.Read(func(fd uintptr) bool {
-		n, errno = readNoEINTR(int(fd), p)
-		return true
-	})
+	c.buf = p
+	err := c.raw.Read(c.readFn)
+	n, errno := c.n, c.errno
+	c.buf, c.errno = nil, nil
 	switch {
 	case err != nil:
 		return 0, &net.OpError{Op: "read", Net: "tcp", Err: err}
@@ -144,6 +153,12 @@ func (c *pollConn) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	return n, nil
+}
+
+// readOnce reads fd into c.buf once, for Read.
+func (c *pollConn) readOnce(fd uintptr) bool {
+	c.n, c.errno = readNoEINTR(int(fd), c.buf)
+	return true
 }
 
 // readNoEINTR is read(2) on fd, retried when a signal interrupts it.
@@ -160,19 +175,23 @@ func readNoEINTR(fd int, p []byte) (int, error) {
 // connection is closed or its deadline passes. A readiness event that came
 // before the call is not lost: the socket is peeked first.
 func (c *pollConn) waitReadable() error {
-	waited := false
-	err := c.raw.Read(func(fd uintptr) bool {
-		if waited {
-			return true
-		}
-		waited = true
-		var b [1]byte
-		_, _, errno := syscall.Recvfrom(int(fd), b[:],
-			syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		return !errors.Is(errno, syscall.EAGAIN)
-	})
+	c.waited = false
+	err := c.raw.Read(c.waitFn)
 	if err != nil {
 		return &net.OpError{Op: "read", Net: "tcp", Err: err}
 	}
 	return nil
+}
+
+// peekOnce is what raw.Read runs for waitReadable: the first call peeks
+// and reports whether anything is waiting, so that raw.Read waits for the
+// socket only when nothing is; the call after a wait is done at once.
+func (c *pollConn) peekOnce(fd uintptr) bool {
+	if c.waited {
+		return true
+	}
+	c.waited = true
+	var b [1]byte
+	_, _, errno := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	return !errors.Is(errno, syscall.EAGAIN)
 }

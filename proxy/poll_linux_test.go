@@ -83,6 +83,28 @@ func TestPollConnLazyReads(t *testing.T) {
 	}
 }
 
+// TestPollConnReadsAllocateNothing reads and waits on a pollConn the way a
+// splice does, once per chunk of data: none of it allocates.
+func TestPollConnReadsAllocateNothing(t *testing.T) {
+	pc, peer := tcpPair(t)
+	chunk, buf := []byte("chunk"), make([]byte, 64)
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := peer.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+		if err := pc.waitReadable(); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := pc.Read(buf); err != nil || n == 0 {
+			t.Fatalf("read %d bytes: %v", n, err)
+		}
+		if _, err := pc.Read(buf); !errors.Is(err, errWouldBlock) {
+			t.Fatalf("read with nothing waiting: %v", err)
+		}
+	})
+	assert.Zero(t, allocs)
+}
+
 func TestPollConnWaitEnds(t *testing.T) {
 	cases := []struct {
 		name string
