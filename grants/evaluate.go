@@ -263,6 +263,13 @@ func (ev *Evaluation) fitWindow(r Rule, now time.Time) {
 	ev.Duration = short
 }
 
+// closesWithin reports whether the stretch of w holding now ends less
+// than d after now, too soon for the shortest grant.
+func closesWithin(w Window, now time.Time, d time.Duration) bool {
+	end, ok := w.End(now)
+	return ok && end.Sub(now) < d
+}
+
 // miss returns the first condition of r that does not hold, in words, or
 // "" when they all hold.
 func (r Rule) miss(u User, d time.Duration, ticket string, now time.Time) string {
@@ -273,6 +280,8 @@ func (r Rule) miss(u User, d time.Duration, ticket string, now time.Time) string
 		return fmt.Sprintf("duration %s is over %s", d, r.MaxDuration)
 	case r.Window != nil && !r.Window.Contains(now):
 		return fmt.Sprintf("%s is outside %s", r.Window.Describe(now), r.Window)
+	case r.Window != nil && closesWithin(*r.Window, now, MinDuration):
+		return fmt.Sprintf("%s closes in less than %s", r.Window, MinDuration)
 	case r.Ticket && ticket == "":
 		return "no ticket was given"
 	}

@@ -144,18 +144,22 @@ func (w Window) Contains(t time.Time) bool {
 	return (w.days[day] && minute >= w.from) || (w.days[yesterday] && minute < w.to)
 }
 
-// End returns when the stretch of w that holds t ends: the first instant
+// End returns when the stretch of w that holds t ends: the first minute
 // after t that w does not contain, where a day's span that ends as the
-// next begins counts as one stretch. It returns false when w does not
-// contain t, or contains every minute of the week.
+// next begins counts as one stretch. The minutes are walked one by one on
+// the absolute clock rather than built from the wall clock, so that on a
+// day the zone's clocks change the stretch ends where the clocks show it
+// end: at the jump when its end falls in the hour skipped, at the first
+// of the two when that hour repeats. It returns false when w does not
+// contain t, or contains every minute of the week after it.
 func (w Window) End(t time.Time) (time.Time, bool) {
 	if !w.Contains(t) {
 		return time.Time{}, false
 	}
 
-	end := t
-	for range len(w.days) + 1 {
-		end = w.spanEnd(end)
+	end := t.Truncate(time.Minute)
+	for range weekOfMinutes + 1 {
+		end = end.Add(time.Minute)
 		if !w.Contains(end) {
 			return end, true
 		}
@@ -163,19 +167,8 @@ func (w Window) End(t time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// spanEnd returns the end of the one day's span of w that holds t, as the
-// clocks of w's zone show it. Minutes past the day's end roll over into
-// the next day, so a span ending at 24:00 ends at the next midnight.
-func (w Window) spanEnd(t time.Time) time.Time {
-	local := t.In(w.zone)
-	day := local
-	if w.from >= w.to && local.Hour()*60+local.Minute() >= w.from {
-		day = local.AddDate(0, 0, 1)
-	}
-
-	y, m, d := day.Date()
-	return time.Date(y, m, d, 0, w.to, 0, 0, w.zone)
-}
+// weekOfMinutes is how many minutes End walks at most.
+const weekOfMinutes = 7 * minutesPerDay
 
 // String returns the window as ParseWindow reads it.
 func (w Window) String() string {

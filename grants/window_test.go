@@ -111,6 +111,14 @@ func TestWindowEnd(t *testing.T) {
 			utc(2025, 6, 2, 13, 0), utc(2025, 6, 3, 0, 0)},
 		{"whole week never ends", "Mon-Sun 00:00-24:00 UTC",
 			utc(2025, 6, 1, 23, 59), time.Time{}},
+		{"end in the skipped hour: 01:50 EST ends at the jump, 03:00 EDT",
+			"Sun 01:00-02:30 America/New_York", utc(2025, 3, 9, 6, 50), utc(2025, 3, 9, 7, 0)},
+		{"overnight end in the skipped hour: Sun 01:50 CET ends at 03:00 CEST",
+			"Sat-Sun 20:00-02:30 Europe/Berlin", utc(2027, 3, 28, 0, 50), utc(2027, 3, 28, 1, 0)},
+		{"end in the repeated hour, first pass: 01:10 EDT ends at 01:30 EDT",
+			"Sun 00:00-01:30 America/New_York", utc(2025, 11, 2, 5, 10), utc(2025, 11, 2, 5, 30)},
+		{"end in the repeated hour, second pass: 01:10 EST ends at 01:30 EST",
+			"Sun 00:00-01:30 America/New_York", utc(2025, 11, 2, 6, 10), utc(2025, 11, 2, 6, 30)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
