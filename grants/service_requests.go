@@ -236,9 +236,10 @@ func (s *Service) decide(ctx context.Context, id, approver string,
 
 // stillAllowed refuses, with ErrConflict, to approve r when its requester
 // could not make it now: no longer an enabled requester, or no longer among
-// the policy's requesters, or asking for more than the policy's maximum.
-// A policy that caps shortens r instead. Pending requests are decided
-// under the policy as it is, not as it was when they were made.
+// the policy's requesters, or without the reason or ticket the policy now
+// asks for, or asking for more than the policy's maximum. A policy that
+// caps shortens r instead. Pending requests are decided under the policy
+// as it is, not as it was when they were made.
 func stillAllowed(tx Tx, r *Request, p Policy) error {
 	u, err := tx.User(r.User)
 	if err != nil {
@@ -248,6 +249,11 @@ func stillAllowed(tx Tx, r *Request, p Policy) error {
 		return fmt.Errorf("request %s can no longer be approved: user %q may not request %s "+
 			"now (disabled, not a requester, or not among its requesters): %w",
 			r.ID, r.User, r.Resource, ErrConflict)
+	}
+	asked := NewRequest{Resource: r.Resource, Reason: r.Reason, Ticket: r.Ticket}
+	if err := checkText(p, asked); err != nil {
+		return fmt.Errorf("request %s can no longer be approved under the policy of "+
+			"resource %q as it is now: %v: %w", r.ID, r.Resource, err, ErrConflict)
 	}
 
 	limit := p.Limit()

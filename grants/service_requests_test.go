@@ -2,6 +2,7 @@ package grants
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -487,6 +488,9 @@ func TestApproveUnderTheCurrentPolicy(t *testing.T) {
 		{name: "maximum lowered, capping", change: func(tb testing.TB, e *env) {
 			setPolicy(tb, e, Policy{MaxDuration: 30 * time.Minute, Cap: true})
 		}, duration: 30 * time.Minute},
+		{name: "ticket now required", change: func(tb testing.TB, e *env) {
+			setPolicy(tb, e, Policy{TicketPattern: regexp.MustCompile(`INC-[0-9]+`)})
+		}, wantErr: `invalid ticket: required by resource "db"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
