@@ -188,15 +188,32 @@ func (s *Service) Approve(ctx context.Context, id, approver, comment string,
 
 	return s.decide(ctx, id, approver,
 		func(tx Tx, fx *effects, r *Request, p Policy) error {
-			if approvers(*r)[approver] {
-				return fmt.Errorf("request %s already approved by %s: %w",
-					id, approver, ErrConflict)
+			if err := approveAgain(tx, *r, p, approver); err != nil {
+				return err
 			}
 			if err := stillAllowed(tx, r, p); err != nil {
 				return err
 			}
 			return s.approve(tx, fx, r, p, approver, comment)
 		})
+}
+
+// approveAgain refuses, with ErrConflict, a second approval by approver,
+// unless the approvals r has, counted as things are now, already suffice:
+// they can once an approver rejoins the policy's approvers or the policy
+// asks for fewer, and nothing else would then complete r.
+func approveAgain(tx Tx, r Request, p Policy, approver string) error {
+	if !approvers(r)[approver] {
+		return nil
+	}
+	current, err := currentApprovers(tx, r)
+	if err != nil {
+		return err
+	}
+	if Tally(p, r, current).Done() {
+		return nil
+	}
+	return fmt.Errorf("request %s already approved by %s: %w", r.ID, approver, ErrConflict)
 }
 
 // decide runs act on request id in one transaction once approver may

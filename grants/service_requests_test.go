@@ -524,3 +524,33 @@ func setPolicy(tb testing.TB, e *env, p Policy) {
 	require.NoError(tb, e.svc.SetResources([]Resource{{Name: "db", Policy: p},
 		testResources[1]}))
 }
+
+// TestARepeatedApprovalCompletesARequestThatNowHasEnough has an approval
+// stop counting and count again: the request then has the approvals it
+// needs, and the approver's second approval completes it instead of a 409.
+func TestARepeatedApprovalCompletesARequestThatNowHasEnough(t *testing.T) {
+	e := newEnv(t)
+	setPolicy(t, e, Policy{Approvals: 2, Approvers: []Principal{"group:leads"}})
+	setGroups := func(name string, groups ...string) {
+		_, err := e.svc.UpdateUser(t.Context(), "dave", name, UserChange{Groups: append([]string{}, groups...)})
+		require.NoError(t, err)
+	}
+	setGroups("bob", "leads")
+	setGroups("carol", "leads")
+	r := e.request(t, "alice", "db", time.Hour)
+
+	_, err := e.svc.Approve(t.Context(), r.ID, "bob", "")
+	require.NoError(t, err)
+	_, err = e.svc.Approve(t.Context(), r.ID, "bob", "")
+	require.ErrorIs(t, err, ErrConflict, "bob's one approval is not enough")
+	setGroups("bob")
+	r, err = e.svc.Approve(t.Context(), r.ID, "carol", "")
+	require.NoError(t, err)
+	assert.Equal(t, RequestPending, r.State, "bob's approval no longer counts")
+
+	setGroups("bob", "leads")
+	r, err = e.svc.Approve(t.Context(), r.ID, "bob", "")
+	require.NoError(t, err)
+	assert.Equal(t, RequestApproved, r.State)
+	assert.NotEmpty(t, r.GrantID)
+}
