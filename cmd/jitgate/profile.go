@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/jitgate/jitgate/config"
 )
@@ -84,7 +85,8 @@ func (p *profile) path(parts ...string) string {
 
 // writePrivate writes a file readable by its owner alone, creating its
 // directory (also owner-only) when needed. It refuses a directory others
-// may write, where they could swap the CA bundle or the profile. The
+// may write or another user owns, where they could swap the CA bundle or
+// the profile. The
 // content goes to a new owner-only file that then replaces path, so it is
 // never readable by others, not even for a moment, and a symbolic link at
 // path is replaced rather than followed.
@@ -94,6 +96,9 @@ func writePrivate(path string, b []byte) error {
 		return err
 	}
 	if err := config.CheckNotWritableByOthers("profile directory", dir); err != nil {
+		return err
+	}
+	if err := checkOwnedByMe("profile directory", dir); err != nil {
 		return err
 	}
 
@@ -109,6 +114,21 @@ func writePrivate(path string, b []byte) error {
 	if err := os.Rename(f.Name(), path); err != nil {
 		os.Remove(f.Name())
 		return err
+	}
+	return nil
+}
+
+// checkOwnedByMe refuses path, followed through symbolic links, when
+// another user owns it: its owner could replace what is written there.
+func checkOwnedByMe(what, path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("check %s: %w", what, err)
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if ok && int(st.Uid) != os.Getuid() {
+		return fmt.Errorf("%s %s belongs to uid %d, not to you (uid %d); "+
+			"use a directory of your own", what, path, st.Uid, os.Getuid())
 	}
 	return nil
 }

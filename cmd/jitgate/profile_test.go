@@ -48,6 +48,23 @@ func TestWritePrivate(t *testing.T) {
 		require.NoError(t, err)
 		assert.Empty(t, entries, "a refused write left a file")
 	})
+
+	t.Run("a directory another user owns is refused, through a link too", func(t *testing.T) {
+		if os.Getuid() != 0 {
+			t.Skip("giving a directory to another user needs root")
+		}
+		owned := t.TempDir()
+		require.NoError(t, os.Chown(owned, 65534, 65534))
+		require.NoError(t, os.Chmod(owned, 0o755))
+		link := filepath.Join(t.TempDir(), "home")
+		require.NoError(t, os.Symlink(owned, link))
+
+		err := writePrivate(filepath.Join(link, "key.pem"), []byte("new"))
+		require.ErrorContains(t, err, "belongs to uid 65534, not to you")
+		entries, err := os.ReadDir(owned)
+		require.NoError(t, err)
+		assert.Empty(t, entries, "a refused write left a file")
+	})
 }
 
 func assertContent(t *testing.T, path, want string) {
