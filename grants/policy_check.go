@@ -3,6 +3,7 @@ package grants
 import (
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Bounds of a policy's numbers.
@@ -136,7 +137,7 @@ func (p Policy) checkRules() error {
 			if earlier.Name == r.Name {
 				return policyErr(field+".name", "%q names two rules", r.Name)
 			}
-			if earlier.covers(r) {
+			if earlier.covers(r, p.Limit()) {
 				return policyErr(field, "rule %s can never apply: rule %s before it "+
 					"matches every request it would", r.Name, earlier.Name)
 			}
@@ -180,16 +181,26 @@ func (p Policy) outsideRequesters(r Rule) bool {
 }
 
 // covers reports whether r matches every request that later matches, so
-// that later can never be the first rule to match.
-func (r Rule) covers(later Rule) bool {
+// that later can never be the first rule to match. Requests reach the
+// rules no longer than limit, the policy's maximum, so a rule's maximum
+// at or above it is no condition, and nor is a window open all week.
+func (r Rule) covers(later Rule, limit time.Duration) bool {
 	requesters := len(r.Requesters) == 0 || (len(later.Requesters) > 0 &&
 		subset(later.Requesters, r.Requesters))
-	duration := r.MaxDuration == 0 ||
-		(later.MaxDuration > 0 && later.MaxDuration <= r.MaxDuration)
-	window := r.Window == nil ||
+	duration := upTo(later.MaxDuration, limit) <= upTo(r.MaxDuration, limit)
+	window := r.Window == nil || r.Window.alwaysOpen() ||
 		(later.Window != nil && later.Window.String() == r.Window.String())
 	ticket := !r.Ticket || later.Ticket
 	return requesters && duration && window && ticket
+}
+
+// upTo is the longest request a rule's maximum d lets through when no
+// request is longer than limit; zero means no maximum.
+func upTo(d, limit time.Duration) time.Duration {
+	if d == 0 || d > limit {
+		return limit
+	}
+	return d
 }
 
 // subset reports whether every element of a is in b.

@@ -101,6 +101,17 @@ func TestPolicyCheckRefuses(t *testing.T) {
 		{"same window first", "auto_approve[1]", "can never apply", Policy{
 			AutoApprove: rules(Rule{Name: "a", Window: window},
 				Rule{Name: "b", Window: mustWindow(t, window.String()), Ticket: true})}},
+		{"first rule's maximum over the policy's", "auto_approve[1]", "rule b can never apply",
+			Policy{AutoApprove: rules(Rule{Name: "a", MaxDuration: 10 * time.Hour},
+				Rule{Name: "b"})}},
+		{"first rule's maximum over a lower policy maximum", "auto_approve[1]",
+			"rule b can never apply", Policy{MaxDuration: time.Hour,
+				AutoApprove: rules(Rule{Name: "a", MaxDuration: 2 * time.Hour},
+					Rule{Name: "b", Ticket: true})}},
+		{"window open all week first", "auto_approve[1]", "rule b can never apply",
+			Policy{AutoApprove: rules(
+				Rule{Name: "a", Window: mustWindow(t, "Mon-Sun 00:00-24:00 UTC")},
+				Rule{Name: "b", Requesters: []Principal{"olga"}})}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -170,6 +170,12 @@ func (w Window) End(t time.Time) (time.Time, bool) {
 // weekOfMinutes is how many minutes End walks at most.
 const weekOfMinutes = 7 * minutesPerDay
 
+// alwaysOpen reports whether w holds every minute of the week.
+func (w Window) alwaysOpen() bool {
+	return w.days == [7]bool{true, true, true, true, true, true, true} &&
+		w.from == 0 && w.to == minutesPerDay
+}
+
 // String returns the window as ParseWindow reads it.
 func (w Window) String() string {
 	return w.text
