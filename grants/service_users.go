@@ -403,6 +403,9 @@ func (s *Service) Enrol(ctx context.Context, token string, issue func(User) erro
 	if issue == nil {
 		return User{}, errors.New("enrol: no issue function")
 	}
+	if err := s.knownToken(ctx, token); err != nil {
+		return User{}, err
+	}
 
 	var u User
 	err := s.update(ctx, func(tx Tx, _ *effects) error {
@@ -420,6 +423,21 @@ func (s *Service) Enrol(ctx context.Context, token string, issue func(User) erro
 		return User{}, err
 	}
 	return u, nil
+}
+
+// knownToken refuses, with ErrNotFound, a token that is not stored, in a
+// read-only transaction: anyone can send one, and a write transaction
+// would queue behind, and hold up, every change.
+func (s *Service) knownToken(ctx context.Context, token string) error {
+	var known bool
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		known, err = tx.HasToken(hashToken(token))
+		return err
+	})
+	if err == nil && !known {
+		err = fmt.Errorf("redeem: enrolment token: %w", ErrNotFound)
+	}
+	return err
 }
 
 // redeem takes the token and returns its enabled user with a new

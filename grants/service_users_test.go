@@ -1,6 +1,7 @@
 package grants
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -392,4 +393,34 @@ func TestANewTokenStartsTheRenewalWindowAgain(t *testing.T) {
 	e.clock.Advance(time.Hour)
 	_, err = e.svc.Renew(t.Context(), "alice", since, func(User) error { return nil })
 	require.NoError(t, err, "a new enrolment did not start a new renewal window")
+}
+
+// updateCounter is a Store that counts its write transactions.
+type updateCounter struct {
+	Store
+	updates int
+}
+
+func (c *updateCounter) Update(ctx context.Context, fn func(Tx) error) error {
+	c.updates++
+	return c.Store.Update(ctx, fn)
+}
+
+// TestAnUnknownTokenWritesNothing sends a token nobody was given: it is
+// refused without a write transaction, which would hold up every change.
+func TestAnUnknownTokenWritesNothing(t *testing.T) {
+	e := newEnv(t)
+	counter := &updateCounter{Store: e.store}
+	svc, err := NewService(Options{Store: counter, Signer: e.signer, Table: e.table,
+		Resources: testResources, Now: e.clock.Now})
+	require.NoError(t, err)
+
+	_, err = svc.Enrol(t.Context(), "not-a-token", func(User) error { return nil })
+	require.ErrorIs(t, err, ErrNotFound)
+	assert.Zero(t, counter.updates)
+
+	token, err := svc.NewToken(t.Context(), "dave", "alice")
+	require.NoError(t, err)
+	_, err = svc.Enrol(t.Context(), token, func(User) error { return nil })
+	require.NoError(t, err, "a real token still enrols")
 }

@@ -148,6 +148,18 @@ func (t *sqlTx) deleteTokens(user string) error {
 }
 
 // TakeToken implements Tx.
+func (t *sqlTx) HasToken(hash []byte) (bool, error) {
+	var one int
+	err := t.queryRow("SELECT 1 FROM enrol_tokens WHERE hash = ?", hash).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read enrolment token: %w", err)
+	}
+	return true, nil
+}
+
 func (t *sqlTx) TakeToken(hash []byte, now time.Time) (string, error) {
 	var (
 		user    string

@@ -38,6 +38,9 @@ type Tx interface {
 	// its user, and returns the user; ErrNotFound when it does not exist or
 	// expired before now.
 	TakeToken(hash []byte, now time.Time) (string, error)
+	// HasToken reports whether a token with this hash is stored, expired
+	// or not, without changing anything.
+	HasToken(hash []byte) (bool, error)
 
 	// Request returns the request with this ID.
 	Request(id string) (Request, error)

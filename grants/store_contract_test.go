@@ -152,10 +152,23 @@ func testStoreTokens(t *testing.T, s Store) {
 		return tx.InsertToken(expired, "bob", t0)
 	})
 
+	has := func(hash []byte) bool {
+		var known bool
+		require.NoError(t, s.View(t.Context(), func(tx Tx) (err error) {
+			known, err = tx.HasToken(hash)
+			return err
+		}))
+		return known
+	}
+	assert.True(t, has(live))
+	assert.True(t, has(expired), "an expired token is still stored")
+	assert.False(t, has([]byte("other")))
+
 	take := takeToken(t, s)
 	user, err := take(live, t0)
 	require.NoError(t, err)
 	assert.Equal(t, "alice", user)
+	assert.False(t, has(live), "a taken token is gone")
 
 	tests := []struct {
 		name string
