@@ -103,6 +103,11 @@ type Config struct {
 	// VerifyCacheSize is how many verified certificates are remembered;
 	// zero means DefaultVerifyCacheSize.
 	VerifyCacheSize int
+	// MaxHandshakes and MaxHandshakesPerHost bound the handshakes in
+	// progress, in all and from one address; a connection over either is
+	// closed at once. Zero means DefaultMaxHandshakes and
+	// DefaultMaxHandshakesPerHost.
+	MaxHandshakes, MaxHandshakesPerHost int
 }
 
 // validate returns an ErrInvalidConfig naming the first problem of c.
@@ -119,6 +124,9 @@ func (c *Config) validate() error {
 	case c.VerifyCacheSize < 0:
 		return fmt.Errorf("%w: VerifyCacheSize %d: want 0 or more",
 			ErrInvalidConfig, c.VerifyCacheSize)
+	case c.MaxHandshakes < 0 || c.MaxHandshakesPerHost < 0:
+		return fmt.Errorf("%w: MaxHandshakes %d, MaxHandshakesPerHost %d: want 0 or more",
+			ErrInvalidConfig, c.MaxHandshakes, c.MaxHandshakesPerHost)
 	}
 
 	return c.validateResources()

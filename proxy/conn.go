@@ -101,9 +101,9 @@ func (c *conn) closeReason(err error) string {
 // deepened this goroutine's stack, which an idle connection would keep for
 // its whole life; fresh goroutines start with small stacks.
 func (s *Server) handle(ctx context.Context, l *listener, raw net.Conn,
-	conns *sync.WaitGroup) {
+	conns *sync.WaitGroup, handshakeDone func()) {
 	client := tls.Server(pollable(raw), l.tls)
-	c, err := s.handshake(ctx, client, l)
+	c, err := s.handshake(ctx, client, l, handshakeDone)
 	if err != nil {
 		raw.Close()
 		return
@@ -136,13 +136,15 @@ func (s *Server) finish(c *conn, stop func() bool, in, out int64, err error) {
 }
 
 // handshake runs the TLS handshake of client, whose inline check is
-// VerifyConnection, and records it. It returns the admitted connection.
+// VerifyConnection, calls done once it is over and records it. It returns
+// the admitted connection.
 func (s *Server) handshake(ctx context.Context, client *tls.Conn,
-	l *listener) (*conn, error) {
+	l *listener, done func()) (*conn, error) {
 	start := time.Now()
 	hctx, cancel := context.WithTimeout(ctx, HandshakeTimeout)
 	err := client.HandshakeContext(hctx)
 	cancel()
+	done()
 
 	cs := client.ConnectionState()
 	resource, _ := s.resourceOf(cs.ServerName, l.resource)

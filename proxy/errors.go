@@ -30,6 +30,9 @@ const (
 	// reasonHandshake covers handshakes that failed before the inline check
 	// could decide: a client that hung up, a timeout, a bad signature.
 	reasonHandshake = "handshake_error"
+	// reasonBusy: too many handshakes in progress, in all or from the
+	// client's address; the connection was closed unread.
+	reasonBusy = "busy"
 )
 
 // denial is the error VerifyConnection returns when it refuses a client. Its

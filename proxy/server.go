@@ -30,6 +30,8 @@ type Server struct {
 	byHost    map[string]string // lower-case hostname to resource name
 	dialer    net.Dialer
 	live      registry
+	// handshakes bounds the handshakes in progress.
+	handshakes *gate
 
 	mu        sync.Mutex
 	listeners []*listener // dedicated ones, then the shared one
@@ -75,6 +77,8 @@ func New(c Config) (*Server, error) {
 		upstreams:      make(map[string]string, len(c.Resources)),
 		byHost:         make(map[string]string, len(c.Resources)),
 		dialer:         net.Dialer{Timeout: DialTimeout},
+		handshakes: newGate(cmp.Or(c.MaxHandshakes, DefaultMaxHandshakes),
+			cmp.Or(c.MaxHandshakesPerHost, DefaultMaxHandshakesPerHost)),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -201,7 +205,7 @@ func (s *Server) accept(ctx context.Context, l *listener, conns *sync.WaitGroup)
 		raw, err := l.ln.Accept()
 		if err == nil {
 			pause = 0
-			conns.Go(func() { s.handle(ctx, l, raw, conns) })
+			s.admitToHandshake(ctx, l, raw, conns)
 			continue
 		}
 
@@ -218,6 +222,19 @@ func (s *Server) accept(ctx context.Context, l *listener, conns *sync.WaitGroup)
 			return nil
 		}
 	}
+}
+
+// admitToHandshake serves raw when a handshake slot is free for its
+// address, and otherwise closes it at once and counts it as refused busy.
+func (s *Server) admitToHandshake(ctx context.Context, l *listener, raw net.Conn,
+	conns *sync.WaitGroup) {
+	host := remoteHost(raw)
+	if !s.handshakes.enter(host) {
+		raw.Close()
+		s.rec.Handshake(l.resource, resultDenied, reasonBusy, 0)
+		return
+	}
+	conns.Go(func() { s.handle(ctx, l, raw, conns, func() { s.handshakes.leave(host) }) })
 }
 
 // EndGrant closes every live connection of grantID at once. It suits

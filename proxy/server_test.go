@@ -315,3 +315,35 @@ func closedAddr(t testing.TB) string {
 	require.NoError(t, ln.Close())
 	return addr
 }
+
+// TestHandshakesInProgressAreBounded holds two connections that never
+// start their handshake, the most one address may have in progress here:
+// a third is closed at once and counted busy, and a handshake goes through
+// again once one of the two is gone.
+func TestHandshakesInProgressAreBounded(t *testing.T) {
+	h := newHarness(t, echo, func(c *Config) { c.MaxHandshakesPerHost = 2 })
+	h.checker.set("g1", nil)
+	cert := h.pki.client(t, grantClaims("alice", "g1", "db"))
+	addr := h.srv.Addr("db").String()
+
+	var idle []net.Conn
+	for range 2 {
+		c, err := net.DialTimeout("tcp", addr, waitTime)
+		require.NoError(t, err)
+		t.Cleanup(func() { c.Close() })
+		idle = append(idle, c)
+	}
+	// One loop accepts a listener's connections, in the order they came.
+	third, err := net.DialTimeout("tcp", addr, waitTime)
+	require.NoError(t, err)
+	defer third.Close()
+	require.NoError(t, third.SetReadDeadline(time.Now().Add(waitTime)))
+	_, err = third.Read(make([]byte, 1))
+	require.Error(t, err, "a connection over the limit was kept")
+	assert.Equal(t, handshakeEvent{"db", resultDenied, reasonBusy}, next(t, h.rec.handshakes))
+
+	require.NoError(t, idle[0].Close())
+	assert.Equal(t, handshakeEvent{"db", resultDenied, reasonHandshake},
+		next(t, h.rec.handshakes))
+	roundTrip(t, h.dialDB(t, &cert), "ping")
+}
