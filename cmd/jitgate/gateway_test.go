@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/tls"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,4 +219,50 @@ func startEcho(t testing.TB) string {
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// TestALocalTokenIsTheWayBackIn makes an admin's token on the server's
+// own machine, as when no admin can act: refused while serve holds the
+// data directory, then made with serve stopped, retiring the old identity
+// and enrolling a new one.
+func TestALocalTokenIsTheWayBackIn(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := newTestConfig(t, startEcho(t))
+	tg := startGateway(t, dir, cfg)
+	path := filepath.Join(dir, config.FileName)
+	localToken := func() (string, error) {
+		var out bytes.Buffer
+		cmd := newUsersCommand()
+		cmd.SetArgs([]string{"token", "admin", "--config", path})
+		cmd.SetOut(&out)
+		cmd.SetErr(io.Discard)
+		err := cmd.ExecuteContext(ctx)
+		return strings.TrimSpace(out.String()), err
+	}
+
+	_, err := localToken()
+	require.ErrorContains(t, err, "in use by another jitgate process")
+	tg.stop()
+	token, err := localToken()
+	require.NoError(t, err)
+	require.NotEmpty(t, token)
+
+	tg = startGateway(t, dir, cfg)
+	_, err = tg.adminClient().Users(ctx)
+	require.Error(t, err, "the old identity still works")
+	key, err := newKey()
+	require.NoError(t, err)
+	csr, err := newCSR(key)
+	require.NoError(t, err)
+	enr, err := tg.clientWith(nil).Enroll(ctx, token, csr)
+	require.NoError(t, err)
+	admin := tg.clientWith(keyPair(t, enr.Certificate, key))
+	events, err := admin.Audit(ctx, 10)
+	require.NoError(t, err)
+	var byLocal bool
+	for _, e := range events {
+		byLocal = byLocal || (e.Action == "user.token" && e.Actor == localActor)
+	}
+	assert.True(t, byLocal, "the audit trail does not name the local actor")
 }

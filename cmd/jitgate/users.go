@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jitgate/jitgate/admin"
+	"github.com/jitgate/jitgate/config"
 )
 
 func newUsersCommand() *cobra.Command {
@@ -94,17 +96,30 @@ func changedList(cmd *cobra.Command, flag, value string) []string {
 	return append([]string{}, splitList(value)...)
 }
 
+const reissueHelp = `Print a fresh one-time enrolment token for NAME. The user's identity
+certificate, grants and pending requests end at once: give one when a key
+may be lost or stolen, or when a certificate ran out.
+
+With --config, the token is made on this machine, in the data directory that
+config names, without the admin API: the way back in when no admin can act.
+It needs the data directory's lock, so stop that directory's jitgate serve
+first; the audit trail records the actor as "local".`
+
 func newUsersTokenCommand() *cobra.Command {
-	return &cobra.Command{
+	var configPath string
+	cmd := &cobra.Command{
 		Use:   "token NAME",
-		Short: "Print a fresh one-time enrolment token; once enrolled, the user's certificate, grants and pending requests end",
+		Short: "Print a fresh one-time enrolment token; the user's certificate, grants and pending requests end",
+		Long:  reissueHelp,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := adminClient(cmd)
-			if err != nil {
-				return err
+			var token string
+			var err error
+			if configPath != "" {
+				token, err = localToken(cmd.Context(), configPath, args[0])
+			} else {
+				token, err = remoteToken(cmd, args[0])
 			}
-			token, err := c.NewToken(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -112,6 +127,40 @@ func newUsersTokenCommand() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&configPath, "config", "",
+		"make the token in this config's data directory, with serve stopped")
+	return cmd
+}
+
+// remoteToken asks the admin API for a token for name.
+func remoteToken(cmd *cobra.Command, name string) (string, error) {
+	c, err := adminClient(cmd)
+	if err != nil {
+		return "", err
+	}
+	return c.NewToken(cmd.Context(), name)
+}
+
+// localActor is who the audit trail names for a token made with --config.
+const localActor = "local"
+
+// localToken makes a token for name directly in the store of the config
+// at path, holding its data directory's lock.
+func localToken(ctx context.Context, path, name string) (string, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return "", err
+	}
+	auth, err := loadAuthority(cfg)
+	if err != nil {
+		return "", err
+	}
+	var token string
+	err = withCore(auth, cfg, func(c *core) (err error) {
+		token, err = c.service.NewToken(ctx, localActor, name)
+		return err
+	})
+	return token, err
 }
 
 func newUsersDisableCommand() *cobra.Command {
