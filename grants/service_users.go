@@ -238,13 +238,14 @@ func (s *Service) NewToken(ctx context.Context, actor, name string) (string, err
 }
 
 // retireIdentity retires every identity certificate of u, when u has
-// enrolled, and returns the audit detail that says so. A user given a new
+// enrolled, and returns the audit detail that says what the new token
+// ended. A user given a new
 // token is enrolling again, most likely because a key was lost or stolen:
 // what the old key could do must end now, not when its certificate does.
 // Until they enrol again they count as not enrolled.
 func retireIdentity(tx Tx, u User, now time.Time) (string, error) {
 	if u.EnrolledAt.IsZero() {
-		return "", nil
+		return "replaced any earlier token not yet redeemed", nil
 	}
 
 	u.IdentitySince = nextIdentity(u, now)

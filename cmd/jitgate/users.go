@@ -38,7 +38,7 @@ func newUsersAddCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "added %s (%s); enrolment token valid 24h:\n",
+			fmt.Fprintf(cmd.ErrOrStderr(), "added %s (%s); enrolment token, valid 24h, on standard output\n",
 				u.Name, strings.Join(u.Roles, ","))
 			fmt.Fprintln(cmd.OutOrStdout(), token)
 			return nil
