@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"time"
@@ -101,9 +102,9 @@ func (c *conn) closeReason(err error) string {
 // deepened this goroutine's stack, which an idle connection would keep for
 // its whole life; fresh goroutines start with small stacks.
 func (s *Server) handle(ctx context.Context, l *listener, raw net.Conn,
-	conns *sync.WaitGroup, handshakeDone func()) {
+	conns *sync.WaitGroup, host netip.Addr) {
 	client := tls.Server(pollable(raw), l.tls)
-	c, err := s.handshake(ctx, client, l, handshakeDone)
+	c, err := s.handshake(ctx, client, l, host)
 	if err != nil {
 		raw.Close()
 		return
@@ -136,15 +137,15 @@ func (s *Server) finish(c *conn, stop func() bool, in, out int64, err error) {
 }
 
 // handshake runs the TLS handshake of client, whose inline check is
-// VerifyConnection, calls done once it is over and records it. It returns
-// the admitted connection.
+// VerifyConnection, gives back host's place in the gate once it is over,
+// and records it. It returns the admitted connection.
 func (s *Server) handshake(ctx context.Context, client *tls.Conn,
-	l *listener, done func()) (*conn, error) {
+	l *listener, host netip.Addr) (*conn, error) {
 	start := time.Now()
 	hctx, cancel := context.WithTimeout(ctx, HandshakeTimeout)
 	err := client.HandshakeContext(hctx)
 	cancel()
-	done()
+	s.handshakes.Leave(host)
 
 	cs := client.ConnectionState()
 	resource, _ := s.resourceOf(cs.ServerName, l.resource)

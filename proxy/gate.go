@@ -18,10 +18,11 @@ const (
 	DefaultMaxHandshakesPerHost = 256
 )
 
-// gate admits connections to their handshake while fewer than total are
-// in progress, and fewer than perHost from the same address. It is safe
-// for concurrent use.
-type gate struct {
+// HostGate admits a connection while fewer than total hold a place, and
+// fewer than perHost from its address: the proxy holds one per handshake
+// in progress, the admin API one per open connection. It is safe for
+// concurrent use.
+type HostGate struct {
 	total, perHost int
 
 	mu     sync.Mutex
@@ -29,13 +30,14 @@ type gate struct {
 	byHost map[netip.Addr]int
 }
 
-func newGate(total, perHost int) *gate {
-	return &gate{total: total, perHost: perHost, byHost: make(map[netip.Addr]int)}
+// NewHostGate returns a HostGate of total places, perHost for one address.
+func NewHostGate(total, perHost int) *HostGate {
+	return &HostGate{total: total, perHost: perHost, byHost: make(map[netip.Addr]int)}
 }
 
-// enter takes a slot for a handshake from host, or reports that none is
+// Enter takes a place for a connection from host, or reports that none is
 // free.
-func (g *gate) enter(host netip.Addr) bool {
+func (g *HostGate) Enter(host netip.Addr) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 
@@ -47,8 +49,8 @@ func (g *gate) enter(host netip.Addr) bool {
 	return true
 }
 
-// leave gives back a slot enter took.
-func (g *gate) leave(host netip.Addr) {
+// Leave gives back a place Enter took.
+func (g *HostGate) Leave(host netip.Addr) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 
@@ -58,9 +60,9 @@ func (g *gate) leave(host netip.Addr) {
 	}
 }
 
-// remoteHost returns the address c comes from, the zero Addr when it has
-// none: all of those share one count.
-func remoteHost(c net.Conn) netip.Addr {
+// RemoteHost returns the address c comes from, IPv4 in IPv6 unmapped; the
+// zero Addr for a connection that is not TCP, which then share one count.
+func RemoteHost(c net.Conn) netip.Addr {
 	if tcp, ok := c.RemoteAddr().(*net.TCPAddr); ok {
 		return tcp.AddrPort().Addr().Unmap()
 	}

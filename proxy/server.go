@@ -31,7 +31,7 @@ type Server struct {
 	dialer    net.Dialer
 	live      registry
 	// handshakes bounds the handshakes in progress.
-	handshakes *gate
+	handshakes *HostGate
 
 	mu        sync.Mutex
 	listeners []*listener // dedicated ones, then the shared one
@@ -77,7 +77,7 @@ func New(c Config) (*Server, error) {
 		upstreams:      make(map[string]string, len(c.Resources)),
 		byHost:         make(map[string]string, len(c.Resources)),
 		dialer:         net.Dialer{Timeout: DialTimeout},
-		handshakes: newGate(cmp.Or(c.MaxHandshakes, DefaultMaxHandshakes),
+		handshakes: NewHostGate(cmp.Or(c.MaxHandshakes, DefaultMaxHandshakes),
 			cmp.Or(c.MaxHandshakesPerHost, DefaultMaxHandshakesPerHost)),
 	}
 	if s.now == nil {
@@ -228,13 +228,13 @@ func (s *Server) accept(ctx context.Context, l *listener, conns *sync.WaitGroup)
 // address, and otherwise closes it at once and counts it as refused busy.
 func (s *Server) admitToHandshake(ctx context.Context, l *listener, raw net.Conn,
 	conns *sync.WaitGroup) {
-	host := remoteHost(raw)
-	if !s.handshakes.enter(host) {
+	host := RemoteHost(raw)
+	if !s.handshakes.Enter(host) {
 		raw.Close()
 		s.rec.Handshake(l.resource, resultDenied, reasonBusy, 0)
 		return
 	}
-	conns.Go(func() { s.handle(ctx, l, raw, conns, func() { s.handshakes.leave(host) }) })
+	conns.Go(func() { s.handle(ctx, l, raw, conns, host) })
 }
 
 // EndGrant closes every live connection of grantID at once. It suits

@@ -57,10 +57,11 @@ func (e *copyError) Unwrap() error { return e.err }
 func splice(a, b net.Conn) (ab, ba int64, err error) {
 	var once sync.Once
 	var first *copyError
-	var aEnded atomic.Bool
+	// ended[e] is set once end e's reads reached EOF.
+	var ended [2]atomic.Bool
 	fail := func(at end, cause error) {
 		once.Do(func() {
-			if !endedByPeer(at, cause, aEnded.Load()) {
+			if !endedByPeer(at, cause, ended[endA].Load()) {
 				first = &copyError{at: at, err: cause}
 			}
 			abort(a)
@@ -72,10 +73,9 @@ func splice(a, b net.Conn) (ab, ba int64, err error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		ab = pipe(corkedSink(b), srcA, endB, endA, &aEnded, fail)
+		ab = pipe(corkedSink(b), srcA, endB, endA, &ended[endA], fail)
 	}()
-	var bEnded atomic.Bool
-	ba = pipe(corkedSink(a), srcB, endA, endB, &bEnded, fail)
+	ba = pipe(corkedSink(a), srcB, endA, endB, &ended[endB], fail)
 	<-done
 
 	if first != nil {

@@ -16,7 +16,7 @@ import (
 func TestHostLimitClosesConnectionsOverTheLimit(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	l := limitPerHost(ln, 2)
+	l := limitConns(ln, 8, 2)
 	defer l.Close()
 
 	accepted := make(chan net.Conn, 8)

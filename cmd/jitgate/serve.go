@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
-	"golang.org/x/net/netutil"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/jitgate/jitgate/admin"
@@ -39,9 +38,6 @@ const (
 	writeTimeout = 30 * time.Second
 	// idleTimeout closes kept-alive connections nobody uses.
 	idleTimeout = 2 * time.Minute
-	// maxAdminConns caps the admin API's open connections, which anyone can
-	// open before authenticating.
-	maxAdminConns = 512
 )
 
 type serveFlags struct {
@@ -180,8 +176,7 @@ func (g *gateway) listen() error {
 	if g.admin, err = net.Listen("tcp", g.cfg.Listen.Admin); err != nil {
 		return fmt.Errorf("listen.admin: %w", err)
 	}
-	g.admin = netutil.LimitListener(limitPerHost(g.admin, maxAdminConnsPerHost),
-		maxAdminConns)
+	g.admin = limitConns(g.admin, maxAdminConns, maxAdminConnsPerHost)
 	if g.ops, err = net.Listen("tcp", g.cfg.Listen.Metrics); err != nil {
 		g.admin.Close()
 		return fmt.Errorf("listen.metrics: %w", err)
