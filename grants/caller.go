@@ -2,7 +2,6 @@ package grants
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -36,15 +35,11 @@ func callerOf(ctx context.Context) (Caller, bool) {
 
 // checkCaller refuses, with ErrForbidden, a caller who no longer stands.
 func checkCaller(tx Tx, c Caller) error {
-	u, err := enabledUser(tx, c.Name)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return fmt.Errorf("user %q is not known: %w", c.Name, ErrForbidden)
-	case err != nil:
+	u, err := actingUser(tx, c.Name, c.Role)
+	if err != nil {
 		return err
-	case c.Role != "" && !u.Has(c.Role):
-		return fmt.Errorf("user %q lacks the %s role: %w", c.Name, c.Role, ErrForbidden)
-	case u.IdentityRetired(c.Issued):
+	}
+	if u.IdentityRetired(c.Issued) {
 		return fmt.Errorf("identity certificate of %s was replaced by a newer one: %w",
 			c.Name, ErrForbidden)
 	}

@@ -288,8 +288,9 @@ func enabledUser(tx Tx, name string) (User, error) {
 	return u, nil
 }
 
-// actingUser returns the user when it exists, is enabled and holds role;
-// ErrForbidden otherwise, an unknown user included.
+// actingUser returns the user when it exists, is enabled and holds role
+// (any user when role is empty); ErrForbidden otherwise, an unknown user
+// included.
 func actingUser(tx Tx, name string, role Role) (User, error) {
 	u, err := enabledUser(tx, name)
 	if errors.Is(err, ErrNotFound) {
@@ -299,7 +300,7 @@ func actingUser(tx Tx, name string, role Role) (User, error) {
 		return User{}, err
 	}
 
-	if !u.Has(role) {
+	if role != "" && !u.Has(role) {
 		return User{}, fmt.Errorf("user %q lacks the %s role: %w",
 			name, role, ErrForbidden)
 	}
