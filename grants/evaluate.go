@@ -235,9 +235,13 @@ func (ev *Evaluation) autoApprove(a AutoApprove, u User, ticket string,
 
 	for _, r := range a.Rules {
 		miss := r.miss(u, ev.Duration, ticket, now)
+		var end time.Time
+		if miss == "" {
+			end, miss = r.windowEnd(now)
+		}
 		if miss == "" {
 			ev.note("approved by rule %s", r.Name)
-			ev.fitWindow(r, now)
+			ev.fitWindow(r, now, end)
 			return r.Name, true
 		}
 		ev.note("rule %s does not apply: %s", r.Name, miss)
@@ -246,14 +250,11 @@ func (ev *Evaluation) autoApprove(a AutoApprove, u User, ticket string,
 }
 
 // fitWindow shortens ev.Duration so that a grant that rule r approves at
-// now ends when the stretch of r's window holding now ends: a rule that
-// holds in office hours grants access in office hours only.
-func (ev *Evaluation) fitWindow(r Rule, now time.Time) {
-	if r.Window == nil {
-		return
-	}
-	end, ok := r.Window.End(now)
-	if !ok || !now.Add(ev.Duration).After(end) {
+// now ends at end, when the stretch of r's window holding now ends: a rule
+// that holds in office hours grants access in office hours only. A zero
+// end, for a window that never closes or no window, shortens nothing.
+func (ev *Evaluation) fitWindow(r Rule, now, end time.Time) {
+	if end.IsZero() || !now.Add(ev.Duration).After(end) {
 		return
 	}
 
@@ -263,11 +264,21 @@ func (ev *Evaluation) fitWindow(r Rule, now time.Time) {
 	ev.Duration = short
 }
 
-// closesWithin reports whether the stretch of w holding now ends less
-// than d after now, too soon for the shortest grant.
-func closesWithin(w Window, now time.Time, d time.Duration) bool {
-	end, ok := w.End(now)
-	return ok && end.Sub(now) < d
+// windowEnd returns when the stretch of r's window holding now ends, zero
+// when r has no window or it never closes, or why r does not apply: the
+// window closes too soon for the shortest grant. r's window holds now.
+func (r Rule) windowEnd(now time.Time) (time.Time, string) {
+	if r.Window == nil {
+		return time.Time{}, ""
+	}
+	end, ok := r.Window.End(now)
+	switch {
+	case !ok:
+		return time.Time{}, ""
+	case end.Sub(now) < MinDuration:
+		return time.Time{}, fmt.Sprintf("%s closes in less than %s", r.Window, MinDuration)
+	}
+	return end, ""
 }
 
 // miss returns the first condition of r that does not hold, in words, or
@@ -280,8 +291,6 @@ func (r Rule) miss(u User, d time.Duration, ticket string, now time.Time) string
 		return fmt.Sprintf("duration %s is over %s", d, r.MaxDuration)
 	case r.Window != nil && !r.Window.Contains(now):
 		return fmt.Sprintf("%s is outside %s", r.Window.Describe(now), r.Window)
-	case r.Window != nil && closesWithin(*r.Window, now, MinDuration):
-		return fmt.Sprintf("%s closes in less than %s", r.Window, MinDuration)
 	case r.Ticket && ticket == "":
 		return "no ticket was given"
 	}
