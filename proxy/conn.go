@@ -26,8 +26,9 @@ const (
 	closeShutdown      = "shutdown"
 )
 
-// conn is one admitted client and, once dialed, its upstream. Its methods are
-// safe for concurrent use.
+// conn is one client and, once admitted and dialed, its upstream. The
+// fields before mu are set by the handshake, before the registry shares c.
+// Its methods are safe for concurrent use.
 type conn struct {
 	client   *tls.Conn
 	claims   ca.Claims
@@ -100,18 +101,19 @@ func (c *conn) closeReason(err error) string {
 // handle serves one accepted client: the handshake, the second grant check
 // and the dial here, the proxying on goroutines of its own. The handshake
 // deepened this goroutine's stack, which an idle connection would keep for
-// its whole life; fresh goroutines start with small stacks.
+// its whole life; fresh goroutines start with small stacks. The end of ctx
+// cuts the connection at any stage.
 func (s *Server) handle(ctx context.Context, l *listener, raw net.Conn,
 	conns *sync.WaitGroup, host netip.Addr) {
-	client := tls.Server(pollable(raw), l.tls)
-	c, err := s.handshake(ctx, client, l, host)
-	if err != nil {
+	c := &conn{client: tls.Server(pollable(raw), l.tls)}
+	stop := context.AfterFunc(ctx, func() { c.cut(closeShutdown) })
+	if err := s.handshake(c, l, host); err != nil {
+		stop()
 		raw.Close()
 		return
 	}
 
 	s.live.add(c)
-	stop := context.AfterFunc(ctx, func() { c.cut(closeShutdown) })
 	s.rec.ConnOpened(c.resource)
 
 	up, err := s.connect(ctx, c)
@@ -136,52 +138,49 @@ func (s *Server) finish(c *conn, stop func() bool, in, out int64, err error) {
 	s.rec.ConnClosed(c.resource, why, in, out)
 }
 
-// handshake runs the TLS handshake of client, whose inline check is
-// VerifyConnection, gives back host's place in the gate once it is over,
-// and records it. It returns the admitted connection.
-func (s *Server) handshake(ctx context.Context, client *tls.Conn,
-	l *listener, host netip.Addr) (*conn, error) {
+// handshake runs the TLS handshake of c's client within HandshakeTimeout,
+// its inline check being VerifyConnection, gives back host's place in the
+// gate once it is over, and records it. On success it fills in what c
+// proxies for whom.
+func (s *Server) handshake(c *conn, l *listener, host netip.Addr) error {
 	start := time.Now()
-	hctx, cancel := context.WithTimeout(ctx, HandshakeTimeout)
-	err := client.HandshakeContext(hctx)
-	cancel()
+	err := c.client.SetDeadline(start.Add(HandshakeTimeout))
+	if err == nil {
+		err = c.client.Handshake()
+	}
 	s.handshakes.Leave(host)
 
-	cs := client.ConnectionState()
+	cs := c.client.ConnectionState()
 	resource, _ := s.resourceOf(cs.ServerName, l.resource)
-	var c *conn
 	switch {
 	case err == nil:
-		c, err = s.admitted(client, cs, resource)
+		err = s.admitted(c, cs, resource)
 	case unknownName(s, cs.ServerName, l.resource):
 		err = &denial{reason: reasonUnknownResource,
 			cause: fmt.Errorf("no resource has the hostname %q: %w", cs.ServerName, err)}
 	}
-	s.recordHandshake(client, cs.ServerName, resource, err, time.Since(start))
-	return c, err
+	s.recordHandshake(c.client, cs.ServerName, resource, err, time.Since(start))
+	return err
 }
 
-// admitted returns the conn of a client that VerifyConnection admitted. Its
+// admitted fills in c for a client that VerifyConnection admitted. Its
 // chain was verified a moment ago, so its claims come from the cache.
-func (s *Server) admitted(client *tls.Conn, cs tls.ConnectionState,
-	resource string) (*conn, error) {
+func (s *Server) admitted(c *conn, cs tls.ConnectionState, resource string) error {
 	if len(cs.PeerCertificates) == 0 {
-		return nil, &denial{reason: reasonNoCert}
+		return &denial{reason: reasonNoCert}
 	}
 	leaf := cs.PeerCertificates[0]
 	claims, err := s.verified.claims(cs.PeerCertificates, s.now())
 	if err != nil {
-		return nil, err
+		return err
 	}
 
-	end := leaf.NotAfter
-	if !claims.NotAfter.IsZero() && claims.NotAfter.Before(end) {
-		end = claims.NotAfter
+	c.end = leaf.NotAfter
+	if !claims.NotAfter.IsZero() && claims.NotAfter.Before(c.end) {
+		c.end = claims.NotAfter
 	}
-	return &conn{
-		client: client, claims: claims, resource: resource,
-		end: end, start: time.Now(),
-	}, nil
+	c.claims, c.resource, c.start = claims, resource, time.Now()
+	return nil
 }
 
 // connect checks the grant once more and dials the upstream, which it

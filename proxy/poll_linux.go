@@ -21,6 +21,10 @@ type pollConn struct {
 	*net.TCPConn
 	raw  syscall.RawConn
 	lazy bool
+	// drained is set when the last read emptied the socket, so that the
+	// next Read returns errWouldBlock without asking the kernel again:
+	// waitReadable, which clears it, peeks first and misses nothing.
+	drained bool
 
 	// The functions raw.Read runs for Read and waitReadable, made once,
 	// and what they read into and found: kept here so that neither
@@ -126,16 +130,20 @@ func lazyReads(c net.Conn) source {
 	if !lazy {
 		return src
 	}
-	pc.lazy = true
+	pc.lazy, pc.drained = true, true
 	src.wait, src.records = pc.waitReadable, ok
 	return src
 }
 
 // Read reads like the TCP connection's Read until lazy is set, and then
-// returns errWouldBlock instead of waiting.
+// returns errWouldBlock instead of waiting. A read that does not fill p
+// took all there was, so the Read after it returns errWouldBlock at once.
 func (c *pollConn) Read(p []byte) (int, error) {
 	if !c.lazy || len(p) == 0 {
 		return c.TCPConn.Read(p)
+	}
+	if c.drained {
+		return 0, errWouldBlock
 	}
 
 	c.buf = p
@@ -146,12 +154,14 @@ func (c *pollConn) Read(p []byte) (int, error) {
 	case err != nil:
 		return 0, &net.OpError{Op: "read", Net: "tcp", Err: err}
 	case errors.Is(errno, syscall.EAGAIN):
+		c.drained = true
 		return 0, errWouldBlock
 	case errno != nil:
 		return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", errno)}
 	case n == 0:
 		return 0, io.EOF
 	}
+	c.drained = n < len(p)
 	return n, nil
 }
 
@@ -177,6 +187,7 @@ func readNoEINTR(fd int, p []byte) (int, error) {
 func (c *pollConn) waitReadable() error {
 	c.waited = false
 	err := c.raw.Read(c.waitFn)
+	c.drained = false
 	if err != nil {
 		return &net.OpError{Op: "read", Net: "tcp", Err: err}
 	}

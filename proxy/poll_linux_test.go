@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -103,6 +104,45 @@ func TestPollConnReadsAllocateNothing(t *testing.T) {
 		}
 	})
 	assert.Zero(t, allocs)
+}
+
+// TestPollConnShortReadDrains reads less than its buffer holds: the next
+// Read returns errWouldBlock without asking the kernel, even with data
+// queued by then, and the wait that follows finds that data at once.
+func TestPollConnShortReadDrains(t *testing.T) {
+	pc, peer := tcpPair(t)
+	buf := make([]byte, 64)
+	_, err := peer.Write([]byte("a"))
+	require.NoError(t, err)
+	require.NoError(t, pc.waitReadable())
+	n, err := pc.Read(buf)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+
+	_, err = peer.Write([]byte("bc"))
+	require.NoError(t, err)
+	requireQueued(t, pc)
+	_, err = pc.Read(buf)
+	require.ErrorIs(t, err, errWouldBlock)
+	require.NoError(t, pc.waitReadable())
+	n, err = pc.Read(buf)
+	require.NoError(t, err)
+	assert.Equal(t, "bc", string(buf[:n]))
+}
+
+// requireQueued waits until pc's socket has data queued, without reading it.
+func requireQueued(t *testing.T, pc *pollConn) {
+	t.Helper()
+
+	require.Eventually(t, func() bool {
+		var queued bool
+		err := pc.raw.Control(func(fd uintptr) {
+			var b [1]byte
+			n, _, _ := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+			queued = n > 0
+		})
+		return err == nil && queued
+	}, waitTime, time.Millisecond)
 }
 
 func TestPollConnWaitEnds(t *testing.T) {

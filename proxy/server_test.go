@@ -305,6 +305,32 @@ func TestServeStopsOnCancel(t *testing.T) {
 	assert.Error(t, err, "still accepting after Serve returned")
 }
 
+// TestServeStopsWithHandshakeInProgress stops the server while a client
+// that sends nothing holds a handshake open: the stop closes it rather than
+// waiting out the handshake timeout.
+func TestServeStopsWithHandshakeInProgress(t *testing.T) {
+	h := newHarness(t, echo, func(c *Config) { c.MaxHandshakesPerHost = 1 })
+	addr := h.srv.Addr("db").String()
+	silent, err := net.DialTimeout("tcp", addr, waitTime)
+	require.NoError(t, err)
+	defer silent.Close()
+	// The one place is taken once a second connection is refused busy.
+	busy, err := net.DialTimeout("tcp", addr, waitTime)
+	require.NoError(t, err)
+	defer busy.Close()
+	assert.Equal(t, handshakeEvent{"db", resultDenied, reasonBusy}, next(t, h.rec.handshakes))
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- h.stop() }()
+	select {
+	case err := <-stopped:
+		require.NoError(t, err)
+	case <-time.After(HandshakeTimeout / 2):
+		require.FailNow(t, "Serve waited for a handshake in progress")
+	}
+	requireCut(t, silent, waitTime)
+}
+
 // closedAddr returns a loopback address where nothing listens.
 func closedAddr(t testing.TB) string {
 	t.Helper()

@@ -9,8 +9,10 @@ import (
 	"syscall"
 )
 
-// spliceBufSize is the copy buffer of each direction, as io.Copy's.
-const spliceBufSize = 32 << 10
+// spliceBufSize is the copy buffer of each direction: large enough that a
+// bulk transfer costs few system calls, as a buffer is held only while data
+// flows.
+const spliceBufSize = 128 << 10
 
 // buffers holds the copy buffers of every splice. A direction takes one for
 // each read, so a connection with nothing to read holds none.
