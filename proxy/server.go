@@ -32,6 +32,8 @@ type Server struct {
 	live      registry
 	// handshakes bounds the handshakes in progress.
 	handshakes *HostGate
+	// workers run the handshakes.
+	workers *workers
 
 	mu        sync.Mutex
 	listeners []*listener // dedicated ones, then the shared one
@@ -79,6 +81,7 @@ func New(c Config) (*Server, error) {
 		dialer:         net.Dialer{Timeout: DialTimeout},
 		handshakes: NewHostGate(cmp.Or(c.MaxHandshakes, DefaultMaxHandshakes),
 			cmp.Or(c.MaxHandshakesPerHost, DefaultMaxHandshakesPerHost)),
+		workers: newWorkers(),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -234,7 +237,7 @@ func (s *Server) admitToHandshake(ctx context.Context, l *listener, raw net.Conn
 		s.rec.Handshake(l.resource, resultDenied, reasonBusy, 0)
 		return
 	}
-	conns.Go(func() { s.handle(ctx, l, raw, conns, host) })
+	s.workers.run(ctx, conns, func() { s.handle(ctx, l, raw, conns, host) })
 }
 
 // EndGrant closes every live connection of grantID at once. It suits
