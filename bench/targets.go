@@ -50,7 +50,7 @@ func (md *mdWriter) targets() {
 	overNginx := md.get(ServerNginx, KexX25519, ModeRTT, 1).Latency.P50 - bare
 	hasNginx := md.get(ServerNginx, KexX25519, ModeRTT, 1).Latency.P50 > 0
 	md.row("round-trip overhead p50 below nginx's",
-		fmt.Sprintf("%+.0f µs vs %+.0f µs", over, overNginx), verdict(hasNginx, over < overNginx))
+		fmt.Sprintf("%+.1f µs vs %+.1f µs", over, overNginx), verdict(hasNginx, over < overNginx))
 	md.memoryTargets()
 	md.heldTargets()
 	md.row("hybrid post-quantum key exchange stays the default; tls.curves restricts it",
