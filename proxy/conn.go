@@ -107,7 +107,7 @@ func (s *Server) handle(ctx context.Context, l *listener, raw net.Conn,
 	conns *sync.WaitGroup, host netip.Addr) {
 	c := &conn{client: tls.Server(pollable(raw), l.tls)}
 	stop := context.AfterFunc(ctx, func() { c.cut(closeShutdown) })
-	if err := s.handshake(c, l, host); err != nil {
+	if err := s.handshake(ctx, c, l, host); err != nil {
 		stop()
 		raw.Close()
 		return
@@ -138,16 +138,17 @@ func (s *Server) finish(c *conn, stop func() bool, in, out int64, err error) {
 	s.rec.ConnClosed(c.resource, why, in, out)
 }
 
-// handshake runs the TLS handshake of c's client within HandshakeTimeout,
-// its inline check being VerifyConnection, gives back host's place in the
-// gate once it is over, and records it. On success it fills in what c
-// proxies for whom.
-func (s *Server) handshake(c *conn, l *listener, host netip.Addr) error {
+// handshake runs the TLS handshake of c's client, bounded by
+// HandshakeTimeout and by ctx, whose inline check is VerifyConnection, gives
+// back host's place in the gate once it is over, and records it. The
+// context also reaches the callbacks of the handshake, such as
+// GetCertificate. On success it fills in what c proxies for whom.
+func (s *Server) handshake(ctx context.Context, c *conn, l *listener,
+	host netip.Addr) error {
 	start := time.Now()
-	err := c.client.SetDeadline(start.Add(HandshakeTimeout))
-	if err == nil {
-		err = c.client.Handshake()
-	}
+	hctx, cancel := context.WithTimeout(ctx, HandshakeTimeout)
+	err := c.client.HandshakeContext(hctx)
+	cancel()
 	s.handshakes.Leave(host)
 
 	cs := c.client.ConnectionState()

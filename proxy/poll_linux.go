@@ -85,7 +85,7 @@ func (c *pollConn) Write(p []byte) (int, error) {
 // heldBuffers hold corked writes: the records of one splice buffer, each
 // with its header and tag, fit without growing.
 var heldBuffers = sync.Pool{New: func() any {
-	b := make([]byte, 0, spliceBufSize+heldSlack)
+	b := make([]byte, 0, lazyBufSize+heldSlack)
 	return &b
 }}
 

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"strings"
@@ -329,6 +330,38 @@ func TestServeStopsWithHandshakeInProgress(t *testing.T) {
 		require.FailNow(t, "Serve waited for a handshake in progress")
 	}
 	requireCut(t, silent, waitTime)
+}
+
+// TestServeStopsDuringCertificateLookup stops the server while
+// GetCertificate waits on its hello's context: the context ends with the
+// server, so the lookup and then Serve return.
+func TestServeStopsDuringCertificateLookup(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	h := newHarness(t, echo, func(c *Config) {
+		c.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			entered <- struct{}{}
+			select {
+			case <-hello.Context().Done():
+				return nil, hello.Context().Err()
+			case <-time.After(2 * waitTime):
+				return nil, errors.New("the hello's context never ended")
+			}
+		}
+	})
+	raw, err := net.DialTimeout("tcp", h.srv.Addr("db").String(), waitTime)
+	require.NoError(t, err)
+	defer raw.Close()
+	go func() { _ = tls.Client(raw, h.clientConfig("db"+testDomain, nil, nil)).Handshake() }()
+	next(t, entered)
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- h.stop() }()
+	select {
+	case err := <-stopped:
+		require.NoError(t, err)
+	case <-time.After(HandshakeTimeout / 2):
+		require.FailNow(t, "Serve waited for a certificate lookup")
+	}
 }
 
 // closedAddr returns a loopback address where nothing listens.

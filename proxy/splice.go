@@ -9,17 +9,29 @@ import (
 	"syscall"
 )
 
-// spliceBufSize is the copy buffer of each direction: large enough that a
-// bulk transfer costs few system calls, as a buffer is held only while data
-// flows.
-const spliceBufSize = 128 << 10
+// Copy buffer sizes. A source with lazy reads holds a buffer only while
+// data flows, so its buffer is large, for a bulk transfer to cost few system
+// calls. A source whose reads block holds its buffer while idle too, so its
+// buffer is as small as io.Copy's.
+const (
+	lazyBufSize     = 128 << 10
+	blockingBufSize = 32 << 10
+)
 
-// buffers holds the copy buffers of every splice. A direction takes one for
-// each read, so a connection with nothing to read holds none.
-var buffers = sync.Pool{New: func() any {
-	b := make([]byte, spliceBufSize)
-	return &b
-}}
+// lazyBuffers and blockingBuffers hold the copy buffers of every splice. A
+// direction takes one for each read.
+var (
+	lazyBuffers     = newBufferPool(lazyBufSize)
+	blockingBuffers = newBufferPool(blockingBufSize)
+)
+
+// newBufferPool returns a pool of buffers of size bytes.
+func newBufferPool(size int) *sync.Pool {
+	return &sync.Pool{New: func() any {
+		b := make([]byte, size)
+		return &b
+	}}
+}
 
 // errWouldBlock is what a pollConn's Read returns when nothing is waiting.
 // It is a temporary net.Error: crypto/tls keeps its state across one, as
@@ -106,6 +118,14 @@ type source struct {
 	records bool
 }
 
+// buffers returns the pool of s's copy buffers.
+func (s source) buffers() *sync.Pool {
+	if s.wait != nil {
+		return lazyBuffers
+	}
+	return blockingBuffers
+}
+
 // read reads into p once, or for a records source on until p is full or
 // nothing more is waiting.
 func (s source) read(p []byte) (int, error) {
@@ -151,6 +171,7 @@ func (s sink) write(p []byte) (int, error) {
 func pipe(dst sink, src source, dstEnd, srcEnd end, srcEnded *atomic.Bool,
 	fail func(end, error)) int64 {
 	var n int64
+	buffers := src.buffers()
 	for {
 		buf := buffers.Get().(*[]byte)
 		nr, rerr := src.read(*buf)

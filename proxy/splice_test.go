@@ -75,3 +75,14 @@ func TestSpliceReportsAResetWhileTheClientIsTalking(t *testing.T) {
 		t.Fatal("splice did not end")
 	}
 }
+
+// TestSpliceBufferSizes checks that only a source with lazy reads, which
+// holds no buffer while idle, takes the large copy buffers: a source whose
+// reads block keeps its buffer for as long as the connection is idle.
+func TestSpliceBufferSizes(t *testing.T) {
+	blocking := source{}
+	assert.Len(t, *blocking.buffers().Get().(*[]byte), blockingBufSize)
+
+	lazy := source{wait: func() error { return nil }}
+	assert.Len(t, *lazy.buffers().Get().(*[]byte), lazyBufSize)
+}
