@@ -138,11 +138,11 @@ func (s *Server) finish(c *conn, stop func() bool, in, out int64, err error) {
 	s.rec.ConnClosed(c.resource, why, in, out)
 }
 
-// handshake runs the TLS handshake of c's client, bounded by
-// HandshakeTimeout and by ctx, whose inline check is VerifyConnection, gives
-// back host's place in the gate once it is over, and records it. The
-// context also reaches the callbacks of the handshake, such as
-// GetCertificate. On success it fills in what c proxies for whom.
+// handshake runs the TLS handshake of c's client, whose inline check is
+// VerifyConnection, for at most HandshakeTimeout and until ctx ends; that
+// context also reaches the handshake's callbacks, such as GetCertificate.
+// It gives back host's place in the gate once the handshake is over and
+// records it. On success it fills in what c proxies for whom.
 func (s *Server) handshake(ctx context.Context, c *conn, l *listener,
 	host netip.Addr) error {
 	start := time.Now()
