@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&c.Work, "work", "", "scratch directory; empty: a new temporary one")
 	fs.IntVar(&c.ServerCore, "server-core", 0, "core the servers are pinned to")
 	fs.IntVar(&c.LoadCore, "load-core", 1, "core of the echo upstream (and of this process)")
-	fs.IntVar(&c.Rounds, "rounds", 5, "rounds of every load against every server")
+	fs.IntVar(&c.Rounds, "rounds", 7, "rounds of every load against every server")
 	fs.DurationVar(&c.Warmup, "warmup", 500*time.Millisecond, "warm-up of each load")
 	fs.DurationVar(&c.Duration, "duration", 3*time.Second, "measured time of each load")
 	fs.IntVar(&c.MemoryConns, "memory-conns", 2000, "idle connections to measure memory with")
