@@ -321,14 +321,7 @@ func TestServeStopsWithHandshakeInProgress(t *testing.T) {
 	defer busy.Close()
 	assert.Equal(t, handshakeEvent{"db", resultDenied, reasonBusy}, next(t, h.rec.handshakes))
 
-	stopped := make(chan error, 1)
-	go func() { stopped <- h.stop() }()
-	select {
-	case err := <-stopped:
-		require.NoError(t, err)
-	case <-time.After(HandshakeTimeout / 2):
-		require.FailNow(t, "Serve waited for a handshake in progress")
-	}
+	requireStopsBeforeTimeout(t, h, "a handshake in progress")
 	requireCut(t, silent, waitTime)
 }
 
@@ -354,13 +347,22 @@ func TestServeStopsDuringCertificateLookup(t *testing.T) {
 	go func() { _ = tls.Client(raw, h.clientConfig("db"+testDomain, nil, nil)).Handshake() }()
 	next(t, entered)
 
+	requireStopsBeforeTimeout(t, h, "a certificate lookup")
+}
+
+// requireStopsBeforeTimeout stops h's server and requires Serve to return
+// without error well before a handshake would time out; what names what it
+// must not wait for.
+func requireStopsBeforeTimeout(t *testing.T, h *harness, what string) {
+	t.Helper()
+
 	stopped := make(chan error, 1)
 	go func() { stopped <- h.stop() }()
 	select {
 	case err := <-stopped:
 		require.NoError(t, err)
 	case <-time.After(HandshakeTimeout / 2):
-		require.FailNow(t, "Serve waited for a certificate lookup")
+		require.FailNow(t, "Serve waited for "+what)
 	}
 }
 
