@@ -69,3 +69,29 @@ func ratio(a, b float64) float64 {
 	}
 	return a / b
 }
+
+// roundRatios returns, for every round in which both servers ran the
+// load, the first's metric over the second's, sorted. The servers of a
+// round run one after the other, so each ratio shares the machine's state
+// of that moment.
+func roundRatios(trials []Trial, a, b trialKey, metric func(Result) float64) []float64 {
+	of := func(k trialKey) map[int]float64 {
+		out := map[int]float64{}
+		for _, t := range trials {
+			if (trialKey{t.Server, t.Kex, t.Mode, t.Conns}) == k {
+				out[t.Round] = metric(t.Result)
+			}
+		}
+		return out
+	}
+	as, bs := of(a), of(b)
+
+	var out []float64
+	for round, av := range as {
+		if bv, ok := bs[round]; ok && bv > 0 {
+			out = append(out, av/bv)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -70,6 +70,30 @@ func TestMedianResultsGroupsTrials(t *testing.T) {
 	assert.Len(t, m, 2)
 }
 
+func TestRoundRatiosPairsEachRound(t *testing.T) {
+	trial := func(server string, round int, mode Mode, rate float64) Trial {
+		return Trial{Server: server, Kex: KexX25519, Round: round,
+			Result: Result{Mode: mode, Conns: 4, OpsPerCPUSec: rate}}
+	}
+	trials := []Trial{
+		trial(ServerJitgate, 1, ModeFull, 100), trial(ServerBare, 1, ModeFull, 50),
+		trial(ServerJitgate, 2, ModeFull, 90), trial(ServerBare, 2, ModeFull, 100),
+		// Round 3 lacks the bare server and round 4 measured nothing of it:
+		// neither gives a ratio.
+		trial(ServerJitgate, 3, ModeFull, 500),
+		trial(ServerJitgate, 4, ModeFull, 80), trial(ServerBare, 4, ModeFull, 0),
+		// Another mode of the same round is not mixed in.
+		trial(ServerBare, 3, ModeResumed, 1),
+	}
+	j := trialKey{ServerJitgate, KexX25519, ModeFull, 4}
+	b := trialKey{ServerBare, KexX25519, ModeFull, 4}
+	rate := func(r Result) float64 { return r.OpsPerCPUSec }
+
+	got := roundRatios(trials, j, b, rate)
+	assert.InDeltaSlice(t, []float64{0.9, 2}, got, 1e-9, "sorted, one per paired round")
+	assert.Empty(t, roundRatios(trials[:1], j, b, rate))
+}
+
 func TestRotate(t *testing.T) {
 	names := []string{"a", "b", "c"}
 	assert.Equal(t, []string{"a", "b", "c"}, rotate(names, 0))

@@ -4,6 +4,9 @@
 //
 //	taskset -c 1 jgpeers -jgserve bin/jgserve -out bench/results
 //
+// With -render FILE it measures nothing and writes the report and chart of
+// an earlier results.json again.
+//
 // Run it pinned to the load core, as `make bench-peers` does; servers are
 // pinned to -server-core. It holds up to 10,000 idle connections in one
 // test: raise the file descriptor limit first (ulimit -n).
@@ -67,8 +70,13 @@ func run(ctx context.Context, args []string) error {
 	fs.IntVar(&c.HeldConns, "held-conns", heldConns(), "idle connections jitgate holds")
 	fs.IntVar(&c.RevokeConns, "revoke-conns", 1000, "connections of the revoked grant")
 	fs.StringVar(&c.ProfileDir, "profile", "", "directory for jitgate's pprof profiles; empty: none")
+	render := fs.String("render", "", "a results.json to write the report and chart of "+
+		"again, under -out, measuring nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *render != "" {
+		return rerender(*render, *out)
 	}
 	if err := parseLists(&c, *conc, *peers); err != nil {
 		return err
@@ -121,6 +129,20 @@ func compare(ctx context.Context, c bench.Comparison, out string) error {
 		return werr
 	}
 	return err
+}
+
+// rerender writes the report and chart of the results in file under out,
+// as they would be written now: for a change of the report's layout.
+func rerender(file, out string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var r bench.Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return write(&r, out)
 }
 
 // write writes the report, the results and the chart under out.
