@@ -20,6 +20,8 @@ import (
 //     so that the large tables are read from memory rather than from a
 //     warm CPU cache: the revocation-set lookup, the LRU lookup and the
 //     comparisons; hit/grants=N/same checks one of them again and again;
+//   - floor/entries=N/spread: no grant check, one lookup in a plain Go map
+//     of N entries, each in turn: the memory floor under the spread hits;
 //   - revoked: a refusal from a revocation set of 1,000 grants;
 //   - miss: every check misses a cache of one and reads the grant from the
 //     SQLite store of a fixture.
@@ -33,6 +35,9 @@ func BenchmarkGrantCheck(b *testing.B) {
 	for _, n := range checkSizes {
 		b.Run(fmt.Sprintf("hit/grants=%d/spread", n), GrantCheckHit(n, true))
 		b.Run(fmt.Sprintf("hit/grants=%d/same", n), GrantCheckHit(n, false))
+	}
+	for _, n := range checkSizes {
+		b.Run(fmt.Sprintf("floor/entries=%d/spread", n), MapFloor(n))
 	}
 	b.Run("revoked", GrantCheckRevoked(1_000))
 	b.Run("miss", func(b *testing.B) {

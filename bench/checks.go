@@ -21,8 +21,9 @@ type CheckBench struct {
 var checkSizes = []int{1_000, 100_000, 1_000_000}
 
 // measureChecks runs the grant-check benchmarks on the load core: hits at
-// each of checkSizes, spread over the grants and on one grant, a
-// revocation-set refusal, and a miss that reads the fixture's SQLite store.
+// each of checkSizes, spread over the grants and on one grant, the floor
+// under a spread hit at each size, a revocation-set refusal, and a miss
+// that reads the fixture's SQLite store.
 func (cmp *comparison) measureChecks(context.Context) error {
 	for _, n := range checkSizes {
 		cmp.check(fmt.Sprintf("hit, %d active grants, each in turn", n),
@@ -31,6 +32,10 @@ func (cmp *comparison) measureChecks(context.Context) error {
 	for _, n := range checkSizes {
 		cmp.check(fmt.Sprintf("hit, %d active grants, the same one", n),
 			GrantCheckHit(n, false))
+	}
+	for _, n := range checkSizes {
+		cmp.check(fmt.Sprintf("floor: a Go map lookup, %d entries, each in turn", n),
+			MapFloor(n))
 	}
 	cmp.check("revoked, 1000 in the revocation set", GrantCheckRevoked(1_000))
 

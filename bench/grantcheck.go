@@ -42,6 +42,29 @@ func GrantCheckHit(active int, spread bool) func(*testing.B) {
 	}
 }
 
+// MapFloor returns a benchmark of one lookup in a plain Go map holding
+// active entries, each looked up in turn, as the spread grant-check hits
+// do. It is no part of jitgate: it shows what reaching one entry of a table
+// that size costs on this machine, the floor under a spread hit.
+func MapFloor(active int) func(*testing.B) {
+	return func(b *testing.B) {
+		store := newMemStore(active)
+		// The smallest entry that could answer a check: the grant's end.
+		table := make(map[string]int64, active)
+		for _, id := range store.ids {
+			table[id] = store.grants[id].NotAfter.UnixNano()
+		}
+
+		i := 0
+		for b.Loop() {
+			if _, ok := table[store.ids[i]]; !ok {
+				b.Fatalf("%s is missing", store.ids[i])
+			}
+			i = (i + 1) % len(store.ids)
+		}
+	}
+}
+
 // GrantCheckMiss returns a benchmark of grants.Table.Check missing its
 // cache, so that each call reads the grant from store: two grants take
 // turns in a cache of one. It isolates the cost of a miss.
