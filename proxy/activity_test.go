@@ -1,6 +1,9 @@
 package proxy
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"sync"
 	"testing"
@@ -91,8 +94,10 @@ func TestSessionLimitCountsResumedHandshakes(t *testing.T) {
 	require.True(t, resumed.ConnectionState().DidResume)
 	roundTrip(t, resumed, "two")
 
+	// The count follows the handshake, too late for an alert: the refused
+	// connection ends before any data.
 	refused := h.dial(t, addr, sni, &cert, cache)
-	requireRefused(t, refused)
+	requireCut(t, refused, waitTime)
 	var reasons []string
 	for range 3 {
 		reasons = append(reasons, next(t, h.rec.handshakes).reason)
@@ -113,6 +118,26 @@ func TestRefusedCheckOpensNoSession(t *testing.T) {
 	sessions.mu.Lock()
 	defer sessions.mu.Unlock()
 	assert.Zero(t, sessions.opened["g1"])
+}
+
+func TestACopiedCertificateOpensNoSession(t *testing.T) {
+	sessions := newFakeSessions()
+	h := newHarness(t, echo, func(c *Config) { c.Sessions = sessions })
+	h.checker.set("g1", nil)
+	cert := h.pki.client(t, grantClaims("alice", "g1", "db"))
+	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	cert.PrivateKey = other
+
+	c, err := h.connect(t, h.srv.Addr("db"), "db"+testDomain, &cert, nil)
+	if err == nil {
+		_, err = c.Read(make([]byte, 1))
+	}
+	require.Error(t, err, "a certificate used with another key is refused")
+	assert.Equal(t, reasonHandshake, next(t, h.rec.handshakes).reason)
+	sessions.mu.Lock()
+	defer sessions.mu.Unlock()
+	assert.Zero(t, sessions.opened["g1"], "only a client holding the key opens a session")
 }
 
 func TestActivityOfIdleLimitedGrants(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jitgate/jitgate/ca"
+	"github.com/jitgate/jitgate/grants"
 )
 
 // Why a proxied connection closed, as log values and metric labels.
@@ -164,16 +165,26 @@ func (s *Server) handshake(ctx context.Context, c *conn, l *listener,
 	return err
 }
 
-// admitted fills in c for a client that VerifyConnection admitted. Its
-// chain was verified a moment ago, so its claims come from the cache.
+// admitted fills in c for a client that VerifyConnection admitted, and
+// counts the connection as one of its grant's sessions. Its chain was
+// verified a moment ago, so its claims come from the cache. The count
+// waits for the end of the handshake, when the client has proved that it
+// holds the certificate's key: a copy of the certificate alone cannot use
+// up a grant's sessions.
 func (s *Server) admitted(c *conn, cs tls.ConnectionState, resource string) error {
 	if len(cs.PeerCertificates) == 0 {
 		return &denial{reason: reasonNoCert}
 	}
 	leaf := cs.PeerCertificates[0]
-	claims, err := s.verified.claims(cs.PeerCertificates, s.now())
+	now := s.now()
+	claims, err := s.verified.claims(cs.PeerCertificates, now)
 	if err != nil {
 		return err
+	}
+	if s.sessions != nil {
+		if err := s.sessions.OpenSession(claims.GrantID, now); err != nil {
+			return &denial{reason: grants.Reason(err), claims: claims, cause: err}
+		}
 	}
 
 	c.end = leaf.NotAfter

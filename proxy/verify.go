@@ -114,7 +114,9 @@ func unknownName(s *Server, serverName, fixed string) bool {
 }
 
 // admit is the inline check of one handshake, full or resumed. It returns
-// the claims of an admitted client, or a *denial. fixed is the resource of a
+// the claims of an admitted client, or a *denial. crypto/tls calls it
+// before it checks the client's proof of holding the certificate's key, so
+// admit changes nothing: a session is counted once the handshake is over. fixed is the resource of a
 // dedicated listener, "" for the shared one.
 func (s *Server) admit(cs tls.ConnectionState, fixed string) (ca.Claims, error) {
 	if len(cs.PeerCertificates) == 0 {
@@ -145,11 +147,7 @@ func (s *Server) admit(cs tls.ConnectionState, fixed string) (ca.Claims, error) 
 		return claims, &denial{reason: reasonWrongResource, claims: claims, cause: cause}
 	}
 
-	err = s.checker.Check(claims.GrantID, claims.User, resource, now)
-	if err == nil && s.sessions != nil {
-		err = s.sessions.OpenSession(claims.GrantID, now)
-	}
-	if err != nil {
+	if err := s.checker.Check(claims.GrantID, claims.User, resource, now); err != nil {
 		return claims, &denial{reason: grants.Reason(err), claims: claims, cause: err}
 	}
 	return claims, nil
