@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jitgate/jitgate/fileperm"
 )
 
 func TestInitWritesCA(t *testing.T) {
@@ -160,6 +162,15 @@ func rewriteKeyPKCS8(t testing.TB, path string) {
 	require.NoError(t, os.WriteFile(path, data, keyMode))
 }
 
+// chownOrSkip gives path to the user nobody, or skips t where only root
+// could.
+func chownOrSkip(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Chown(path, 65534, 65534); err != nil {
+		t.Skipf("giving a file to another user needs root: %v", err)
+	}
+}
+
 func TestLoadRefuses(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -201,6 +212,22 @@ func TestLoadRefuses(t *testing.T) {
 			},
 			wantErr: ErrDirPermissions,
 			wantMsg: "/ca has mode 0770",
+		},
+		{
+			name: "intermediate key of another user",
+			edit: func(t *testing.T, p caPaths) {
+				chownOrSkip(t, p.interKey)
+			},
+			wantErr: fileperm.ErrForeignOwner,
+			wantMsg: "intermediate.key belongs to user 65534",
+		},
+		{
+			name: "ca directory of another user",
+			edit: func(t *testing.T, p caPaths) {
+				chownOrSkip(t, p.dir)
+			},
+			wantErr: fileperm.ErrForeignOwner,
+			wantMsg: "/ca belongs to user 65534",
 		},
 		{
 			name:    "other trust domain",

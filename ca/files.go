@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/jitgate/jitgate/fileperm"
 )
 
 // Modes of the CA directory and files. Keys are for the owner alone; Load
@@ -160,7 +162,7 @@ func readKey(path string) (*ecdsa.PrivateKey, error) {
 }
 
 // checkDirMode refuses the CA directory when its group or others may
-// write it.
+// write it, or another user owns it.
 func checkDirMode(dir string) error {
 	info, err := os.Stat(dir)
 	if err != nil {
@@ -171,7 +173,7 @@ func checkDirMode(dir string) error {
 		return fmt.Errorf("%s has mode %04o, want 0700 or stricter: %w",
 			dir, uint32(mode), ErrDirPermissions)
 	}
-	return nil
+	return fileperm.CheckOwner("ca directory", dir, info)
 }
 
 // readPrivateFile checks the mode of the open file, not of the path, so the
@@ -190,6 +192,9 @@ func readPrivateFile(path string) ([]byte, error) {
 	if mode := info.Mode().Perm(); mode&keyForbiddenBits != 0 {
 		return nil, fmt.Errorf("%s has mode %04o, want 0600 or stricter: %w",
 			path, uint32(mode), ErrKeyPermissions)
+	}
+	if err := fileperm.CheckOwner("key", path, info); err != nil {
+		return nil, err
 	}
 
 	data, err := io.ReadAll(file)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/jitgate/jitgate/fileperm"
 )
 
 const goodConfig = `
@@ -82,21 +84,41 @@ func TestLoadRefusesWhatOthersCanWrite(t *testing.T) {
 	})
 }
 
+func TestLoadRefusesAFileOfAnotherUser(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	require.NoError(t, os.WriteFile(path, []byte(goodConfig), 0o600))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "data"), 0o700))
+	if err := os.Chown(path, 65534, 65534); err != nil {
+		t.Skipf("giving a file to another user needs root: %v", err)
+	}
+
+	_, err := Load(path)
+	require.ErrorIs(t, err, fileperm.ErrForeignOwner)
+	assert.ErrorContains(t, err, "config file "+path+" belongs to user 65534")
+
+	require.NoError(t, os.Chown(path, os.Geteuid(), os.Getegid()))
+	require.NoError(t, os.Chown(filepath.Join(dir, "data"), 65534, 65534))
+	_, err = Load(path)
+	assert.ErrorContains(t, err, "data directory")
+	assert.ErrorIs(t, err, fileperm.ErrForeignOwner)
+}
+
 func TestParseRefusesBadValues(t *testing.T) {
 	cases := []struct {
 		name, doc, want string
 	}{
 		{"unknown key", "trust_domian: x\n",
-			`line 1: unknown key "trust_domian" in the top level; known: trust_domain,`},
+			"1:1: trust_domian: unknown key in the top level; known: trust_domain,"},
 		{"unknown listen key", "listen: {proxi: ':1'}\n",
-			`unknown key "proxi" in listen; known: proxy, admin, metrics`},
+			"1:10: proxi: unknown key in listen; known: proxy, admin, metrics"},
 		{"bad trust domain", "trust_domain: Not A Domain\n", "trust_domain"},
 		{"bad listen", "listen: {admin: nowhere}\n", "listen.admin"},
 		{"bad duration", res("policy: {max_duration: soon}"), `"soon" is not accepted`},
 		{"negative approvals", res("policy: {approvals: -1}"),
 			"resources[web].policy.approvals"},
 		{"approvals outside policy", res("approvals: 2"),
-			`unknown key "approvals" in a resource; known: name, upstream, ` +
+			"5:5: approvals: unknown key in a resource; known: name, upstream, " +
 				`listen, hostname, policy (approvals belongs in the resource's policy block)`},
 		{"no upstream port", "resources: [{name: web, upstream: h, hostname: w}]\n",
 			"resources[web].upstream"},
@@ -133,6 +155,39 @@ func TestParseRefusesBadValues(t *testing.T) {
 func res(extra string) string {
 	return "resources:\n  - name: web\n    upstream: 'h:1'\n    hostname: w\n    " +
 		extra + "\n"
+}
+
+func TestDecodeErrorsPointAtTheFile(t *testing.T) {
+	cases := []struct {
+		name, doc, want string
+	}{
+		{"a key misspelt in a block", "listen:\n  proxy: ':1'\n  admn: ':2'\n",
+			"3:3: admn: unknown key in listen"},
+		{"a value of the wrong kind", "resources:\n  - name: [web]\n",
+			"2:5: name: cannot unmarshal !!seq into string"},
+		// yaml places this one where the mapping it could not finish began.
+		{"not YAML", "listen:\n  proxy: ':1'\n admin: x\n",
+			"2:3: proxy: did not find expected key"},
+		{"several problems", "trust_domian: x\nlisen: {}\n",
+			"1:1: trust_domian: unknown key in the top level; known: trust_domain, " +
+				"data_dir, listen, server_names, tls, webhooks, store, resources (and 1 more problem)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc))
+			require.ErrorIs(t, err, ErrInvalid)
+			var fe *FileError
+			require.ErrorAs(t, err, &fe)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+
+	t.Run("Load names the file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), FileName)
+		require.NoError(t, os.WriteFile(path, []byte("listen: {proxi: ':1'}\n"), 0o600))
+		_, err := Load(path)
+		assert.EqualError(t, err, path+":1:10: proxi: unknown key in listen; known: proxy, admin, metrics")
+	})
 }
 
 func TestDefaultRoundTrips(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/jitgate/jitgate/fileperm"
 )
 
 // ErrWritableByOthers is returned when a file or directory that decides
@@ -16,7 +18,8 @@ var ErrWritableByOthers = errors.New("writable by group or others")
 const othersWrite fs.FileMode = 0o022
 
 // CheckNotWritableByOthers refuses path when its group or others may write
-// it: the config file (its policies), the data directory (its CA and
+// it, or when it belongs to a user other than the one running jitgate and
+// root, who may write it whatever its mode: the config file (its policies), the data directory (its CA and
 // store) and the store file are jitgate's decisions, and whoever can change
 // them can grant themselves access. A path that does not exist passes: what
 // jitgate creates, it creates private.
@@ -33,5 +36,5 @@ func CheckNotWritableByOthers(what, path string) error {
 		return fmt.Errorf("%s %s has mode %04o: %w; remove the write bits of group and "+
 			"others (chmod go-w)", what, path, uint32(mode), ErrWritableByOthers)
 	}
-	return nil
+	return fileperm.CheckOwner(what, path, info)
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/jitgate/jitgate/fileperm"
 )
 
 // The stores jitgate can keep users, requests, grants and the audit trail
@@ -90,6 +92,9 @@ func (s Store) ReadDSN() (string, error) {
 		return "", fmt.Errorf("%w: store.dsn_file: %s has mode %04o; want 0600 "+
 			"or stricter, since it may hold a password", ErrInvalid, s.DSNFile,
 			uint32(mode))
+	}
+	if err := fileperm.CheckOwner("store.dsn_file", s.DSNFile, info); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return readDSN(f, s.DSNFile)
 }

@@ -51,7 +51,7 @@ func TestStoreRefused(t *testing.T) {
 		{"sqlite with a file", "store: {dsn_file: dsn}",
 			"store.dsn_file: only for driver postgres"},
 		{"a dsn written in the file", "store: {driver: postgres, dsn: 'postgres://u:pw@h/db'}",
-			`unknown key "dsn" in store; known: driver, dsn_file`},
+			"1:27: dsn: unknown key in store; known: driver, dsn_file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

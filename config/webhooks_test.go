@@ -78,7 +78,7 @@ func TestWebhooksRefused(t *testing.T) {
 		{"unknown resource", "- {name: ops, url: 'https://h/x', format: slack, " +
 			"resources: [web]}", `webhooks[ops].resources[0]: "web"`},
 		{"unknown key", "- {name: ops, url: 'https://h/x', secret: k}",
-			`unknown key "secret" in a webhook; known: name, url, secret_file`},
+			"3:35: secret: unknown key in a webhook; known: name, url, secret_file"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

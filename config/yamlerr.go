@@ -1,17 +1,19 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
 // unknownField matches yaml's report of a key that no field takes.
-var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type config\.(\w+)$`)
+var unknownField = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
 
 // sections names, for each type the file decodes into, where it sits in the
 // file, so an unknown key can be reported with the keys that would fit.
@@ -27,37 +29,83 @@ var sections = map[string]struct {
 	"Webhook":  {"a webhook", reflect.TypeFor[Webhook]()},
 }
 
-// explainDecode rewrites yaml's unknown-field errors into ones that name the
-// key, where it stands and what would be accepted there. Other errors pass
-// through as they are.
-func explainDecode(err error) error {
+// lineError matches the position yaml puts before a problem.
+var lineError = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// explainDecode turns yaml's decoding errors into a *FileError at the line
+// and column of the first one, naming the key written there. Unknown keys
+// are reported with the keys that would fit. doc is the decoded document.
+func explainDecode(err error, doc []byte) error {
+	problems := []string{err.Error()}
 	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return fmt.Errorf("parse: %w", err)
+	if errors.As(err, &te) {
+		problems = te.Errors
 	}
-	lines := make([]string, len(te.Errors))
-	for i, e := range te.Errors {
-		lines[i] = explainLine(e)
+
+	m := lineError.FindStringSubmatch(problems[0])
+	if m == nil {
+		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(problems, "; "))
 	}
-	return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(lines, "; "))
+	line, _ := strconv.Atoi(m[1])
+	key := ""
+	if u := unknownField.FindStringSubmatch(m[2]); u != nil {
+		key = u[1]
+	}
+	key, column := keyOnLine(doc, line, key)
+	fe := &FileError{Line: line, Column: column, Key: key, Problem: explainProblem(m[2])}
+	switch more := len(problems) - 1; {
+	case more == 1:
+		fe.Problem += " (and 1 more problem)"
+	case more > 1:
+		fe.Problem += fmt.Sprintf(" (and %d more problems)", more)
+	}
+	return fe
 }
 
-func explainLine(e string) string {
-	m := unknownField.FindStringSubmatch(e)
+// explainProblem rewrites yaml's report of a key that no field takes into
+// one that says where the key stands and which keys would fit there.
+func explainProblem(problem string) string {
+	m := unknownField.FindStringSubmatch(problem)
 	if m == nil {
-		return e
+		return problem
 	}
-	line, key, typ := m[1], m[2], m[3]
+	key, typ := m[1], m[2]
 	sec, ok := sections[typ]
 	if !ok {
-		return e
+		return problem
 	}
-	msg := fmt.Sprintf("line %s: unknown key %q in %s; known: %s", line, key, sec.key,
+	msg := fmt.Sprintf("unknown key in %s; known: %s", sec.key,
 		strings.Join(yamlKeys(sec.kind), ", "))
 	if _, inPolicy := policyKeys[key]; typ == "Resource" && inPolicy {
 		msg += fmt.Sprintf(" (%s belongs in the resource's policy block)", key)
 	}
 	return msg
+}
+
+// keyOnLine returns where on line (from 1) of doc key is written, with
+// columns from 1. Without a key it returns the key that the line starts
+// with, or the line's text when it holds none.
+func keyOnLine(doc []byte, line int, key string) (string, int) {
+	lines := strings.Split(string(doc), "\n")
+	if line < 1 || line > len(lines) {
+		return cmp.Or(key, fmt.Sprintf("line %d", line)), 1
+	}
+	text := lines[line-1]
+	if key != "" {
+		written := regexp.MustCompile(`(?:^|[\s{,])(` + regexp.QuoteMeta(key) + `)\s*:`)
+		if at := written.FindStringSubmatchIndex(text); at != nil {
+			return key, at[2] + 1
+		}
+	}
+	body := strings.TrimLeft(text, " -{")
+	column := len(text) - len(body) + 1
+	if key != "" {
+		return key, column
+	}
+	if k, _, ok := strings.Cut(body, ":"); ok {
+		return strings.TrimSpace(k), column
+	}
+	return strings.TrimSpace(body), column
 }
 
 // yamlKeys lists the keys a struct type takes, in field order.

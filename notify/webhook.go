@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"os"
 	"slices"
+
+	"github.com/jitgate/jitgate/fileperm"
 )
 
 // Format is the shape of a delivery's body.
@@ -139,6 +141,9 @@ func readPrivate(path string) ([]byte, error) {
 	if mode := info.Mode().Perm(); mode&secretForbiddenBits != 0 {
 		return nil, fmt.Errorf("webhook secret %s has mode %04o, want 0600 or "+
 			"stricter: %w", path, uint32(mode), ErrSecretPermissions)
+	}
+	if err := fileperm.CheckOwner("webhook secret", path, info); err != nil {
+		return nil, err
 	}
 
 	b, err := io.ReadAll(f)

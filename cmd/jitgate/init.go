@@ -159,8 +159,9 @@ func (c *core) refuseUsedStore(ctx context.Context) error {
 	}
 	if len(users) > 0 {
 		return errors.New("the store already holds the users of a jitgate; init needs " +
-			"an empty database (a replica of that jitgate copies its data directory " +
-			"instead, see the README)")
+			"an empty database. A replica of that jitgate runs no init: it gets a " +
+			"copy of its jitgate.yaml and ca/ (see \"Running several replicas\" in " +
+			"the README)")
 	}
 	return nil
 }
