@@ -56,13 +56,16 @@ func (s *Service) create(tx Tx, fx *effects, n NewRequest) (Request, error) {
 	if len(n.CSR) == 0 {
 		return Request{}, &InputError{Field: "csr", Problem: "must not be empty"}
 	}
+	r := s.newRequest(n, ev, now)
 	if ev.Outcome == OutcomePending {
 		if err := checkPendingRoom(tx, n.User); err != nil {
 			return Request{}, err
 		}
+		if err := checkApprovable(tx, res.Policy, r); err != nil {
+			return Request{}, err
+		}
 	}
 
-	r := s.newRequest(n, ev, now)
 	if err := tx.InsertRequest(r); err != nil {
 		return Request{}, err
 	}
@@ -96,7 +99,7 @@ func checkPendingRoom(tx Tx, user string) error {
 
 func (s *Service) newRequest(n NewRequest, ev Evaluation, now time.Time) Request {
 	return Request{
-		ID:        newID(requestPrefix),
+		ID:        newID(RequestIDPrefix),
 		User:      n.User,
 		Resource:  n.Resource,
 		Duration:  ev.Duration,
@@ -318,7 +321,7 @@ func (s *Service) approve(tx Tx, fx *effects, r *Request, p Policy,
 func (s *Service) activate(tx Tx, fx *effects, r Request, p Policy, actor string,
 	now time.Time) (Grant, error) {
 	g := Grant{
-		ID:          newID(grantPrefix),
+		ID:          newID(GrantIDPrefix),
 		RequestID:   r.ID,
 		User:        r.User,
 		Resource:    r.Resource,
