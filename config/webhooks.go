@@ -2,9 +2,11 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strings"
 )
 
 // Webhook is one receiver of audit events: a POST per request created,
@@ -15,8 +17,8 @@ type Webhook struct {
 	// audit trail: a new or renamed webhook starts from the newest event
 	// rather than replaying history.
 	Name string `yaml:"name"`
-	// URL receives the deliveries, http or https. Keep a Slack URL, which
-	// is a credential, as private as the file itself.
+	// URL receives the deliveries: https, or http to this host. Keep a
+	// Slack URL, which is a credential, as private as the file itself.
 	URL string `yaml:"url"`
 	// SecretFile holds the HMAC-SHA256 signing secret, at least 16 bytes.
 	// A relative path is taken from the config file's directory. Required
@@ -98,21 +100,34 @@ func (w Webhook) validate(key string, resources map[string]bool) error {
 	return nil
 }
 
-// checkWebhookURL accepts an absolute http or https URL without user
-// information. Errors show the scheme and host only: the path of a Slack
-// URL is its credential.
+// checkWebhookURL accepts an absolute https URL without user information,
+// or an http one to this host: a delivery carries who asked for what and
+// why, and a Slack URL's path is its credential, so neither crosses a
+// network in the clear. Errors show the scheme and host only.
 func checkWebhookURL(key, raw string) error {
-	const want = "an http or https URL with a host and no user:password"
+	const want = "an https URL with a host and no user:password " +
+		"(http only to localhost or a loopback address)"
 	u, err := url.Parse(raw)
 	if err != nil {
 		return invalid(key, "(does not parse)", want)
 	}
 
 	shown := u.Scheme + "://" + u.Host + "/..."
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+	plainHere := u.Scheme == "http" && isLoopback(u.Hostname())
+	if (u.Scheme != "https" && !plainHere) || u.Host == "" || u.User != nil {
 		return invalid(key, shown, want)
 	}
 	return nil
+}
+
+// isLoopback reports whether host names this machine: localhost or a
+// loopback address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // resolveSecretFiles makes relative secret_file paths relative to base,

@@ -48,6 +48,13 @@ func TestLoadWebhooks(t *testing.T) {
 	assert.Equal(t, "/etc/jitgate/audit.key", c.Webhooks[2].SecretFile)
 }
 
+func TestWebhookOverHTTPOnlyToThisHost(t *testing.T) {
+	for _, url := range []string{"http://127.0.0.1:9000/hook", "http://localhost/hook",
+		"http://[::1]:9000/hook", "https://hooks.example.test/hook"} {
+		assert.NoError(t, checkWebhookURL("url", url), url)
+	}
+}
+
 func TestWebhooksRefused(t *testing.T) {
 	const base = "resources: [{name: db, upstream: 'h:1', hostname: db.test}]\n" +
 		"webhooks:\n"
@@ -61,6 +68,12 @@ func TestWebhooksRefused(t *testing.T) {
 			`webhooks[1].name: "ops" is not accepted; want a name no other webhook has`},
 		{"ftp", "- {name: ops, url: 'ftp://h/secret-path', secret_file: k}",
 			`webhooks[ops].url: "ftp://h/..."`},
+		{"http to another host", "- {name: ops, url: 'http://hooks.example.test/secret-path', " +
+			"secret_file: k}", `webhooks[ops].url: "http://hooks.example.test/..." is not ` +
+			`accepted; want an https URL with a host and no user:password (http only to ` +
+			`localhost or a loopback address)`},
+		{"http to a private address", "- {name: ops, url: 'http://10.0.0.8:8080/x', " +
+			"secret_file: k}", `webhooks[ops].url: "http://10.0.0.8:8080/..."`},
 		{"no host", "- {name: ops, url: '/relative', secret_file: k}",
 			`webhooks[ops].url: ":///..."`},
 		{"credentials", "- {name: ops, url: 'https://u:pw@h/x', secret_file: k}",
