@@ -130,9 +130,11 @@ func authorise(u grants.User, role grants.Role) error {
 
 // notFound is the answer about a request or grant, of kind, that does not
 // exist or that the caller may not see. It is worded alike for both, so
-// that it does not tell whether an ID exists.
+// that it does not tell whether an ID exists. The message names the
+// object only, as errorFrom's do for grants.ErrNotFound: the status already
+// says "not found", and the client prints both.
 func notFound(kind, id string, cause error) error {
-	return newError(http.StatusNotFound, cause, "%s %q not found", kind, id)
+	return newError(http.StatusNotFound, cause, "%s %q", kind, id)
 }
 
 // mayView reports whether u may see an object belonging to owner: their

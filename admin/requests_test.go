@@ -182,8 +182,8 @@ func TestHiddenAndMissingLookAlike(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			hidden, missing := tc.call(tc.hidden), tc.call(tc.missing)
-			requireAPIError(t, hidden, http.StatusNotFound, "not found")
-			requireAPIError(t, missing, http.StatusNotFound, "not found")
+			requireAPIError(t, hidden, http.StatusNotFound, tc.hidden)
+			requireAPIError(t, missing, http.StatusNotFound, tc.missing)
 			assert.Equal(t,
 				strings.ReplaceAll(missing.Error(), tc.missing, "ID"),
 				strings.ReplaceAll(hidden.Error(), tc.hidden, "ID"))

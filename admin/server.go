@@ -93,16 +93,19 @@ func (s *server) routes() {
 
 	s.user("POST /v1/requests", grants.RoleRequester, s.createRequest)
 	s.user("GET /v1/requests", "", s.listRequests)
-	s.user("GET /v1/requests/{id}", "", s.getRequest)
-	s.user("POST /v1/requests/{id}/approve", grants.RoleApprover, s.approve)
-	s.user("POST /v1/requests/{id}/deny", grants.RoleApprover, s.deny)
-	s.user("POST /v1/requests/{id}/cancel", "", s.cancel)
-	s.user("GET /v1/requests/{id}/certificate", "", s.certificate)
+	s.user("GET /v1/requests/{id}", "", takes(requestID, "", s.getRequest))
+	s.user("POST /v1/requests/{id}/approve", grants.RoleApprover,
+		takes(requestID, "approve", s.approve))
+	s.user("POST /v1/requests/{id}/deny", grants.RoleApprover,
+		takes(requestID, "deny", s.deny))
+	s.user("POST /v1/requests/{id}/cancel", "", takes(requestID, "cancel", s.cancel))
+	s.user("GET /v1/requests/{id}/certificate", "", takes(requestID, "", s.certificate))
 
 	s.user("GET /v1/grants", "", s.listGrants)
-	s.user("GET /v1/grants/{id}", "", s.getGrant)
-	s.user("POST /v1/grants/{id}/revoke", grants.RoleAdmin, s.revoke)
-	s.user("POST /v1/grants/{id}/release", "", s.release)
+	s.user("GET /v1/grants/{id}", "", takes(grantID, "", s.getGrant))
+	s.user("POST /v1/grants/{id}/revoke", grants.RoleAdmin,
+		takes(grantID, "revoke", s.revoke))
+	s.user("POST /v1/grants/{id}/release", "", takes(grantID, "release", s.release))
 
 	s.user("GET /v1/audit", grants.RoleAdmin, s.audit)
 }

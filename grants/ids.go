@@ -9,8 +9,8 @@ import (
 
 // Prefixes of the IDs the Service mints, so that an ID says what it names.
 const (
-	requestPrefix = "req_"
-	grantPrefix   = "gr_"
+	RequestIDPrefix = "req_"
+	GrantIDPrefix   = "gr_"
 )
 
 // tokenBytes is the entropy of an enrolment token.

@@ -253,9 +253,9 @@ func TestNewServiceRefuses(t *testing.T) {
 }
 
 func TestIDsAndTokens(t *testing.T) {
-	assert.Regexp(t, regexp.MustCompile(`^req_[a-z0-9]{26}$`), newID(requestPrefix))
-	assert.Regexp(t, regexp.MustCompile(`^gr_[a-z0-9]{26}$`), newID(grantPrefix))
-	assert.NotEqual(t, newID(grantPrefix), newID(grantPrefix))
+	assert.Regexp(t, regexp.MustCompile(`^req_[a-z0-9]{26}$`), newID(RequestIDPrefix))
+	assert.Regexp(t, regexp.MustCompile(`^gr_[a-z0-9]{26}$`), newID(GrantIDPrefix))
+	assert.NotEqual(t, newID(GrantIDPrefix), newID(GrantIDPrefix))
 
 	token := newToken()
 	assert.Regexp(t, regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`), token)

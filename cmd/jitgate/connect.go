@@ -24,19 +24,23 @@ the proxy, presenting your active grant certificate for RESOURCE. Point clients
 that cannot do mutual TLS themselves (psql, redis-cli) at the local address.
 The tunnel ends with the grant: expiry, revoke or release cut it.`
 
+// defaultListen is where connect accepts plain TCP without --listen:
+// loopback only, so that nobody else on the network rides the grant.
+const defaultListen = "127.0.0.1:15432"
+
 func newConnectCommand() *cobra.Command {
 	var listen, proxyAddr, grantID string
 	cmd := &cobra.Command{
-		Use:   "connect RESOURCE --listen 127.0.0.1:PORT",
+		Use:   "connect RESOURCE [--listen HOST:PORT]",
 		Short: "Tunnel local TCP connections to a resource with your grant",
 		Long:  connectHelp,
-		Args:  cobra.ExactArgs(1),
+		Args:  namedArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runConnect(cmd, args[0], listen, proxyAddr, grantID)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&listen, "listen", "127.0.0.1:15432", "local address to accept plain TCP on")
+	f.StringVar(&listen, "listen", defaultListen, "local address to accept plain TCP on")
 	f.StringVar(&proxyAddr, "proxy", "", "proxy address HOST:PORT (default: as the server advertises)")
 	f.StringVar(&grantID, "grant", "", "grant to use (default: your newest active one for RESOURCE)")
 	return cmd

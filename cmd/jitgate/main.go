@@ -55,6 +55,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(&cobra.Command{
 		Use:   "version",
 		Short: "Print jitgate's version",

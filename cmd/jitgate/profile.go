@@ -95,10 +95,11 @@ func writePrivate(path string, b []byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	if err := config.CheckNotWritableByOthers("profile directory", dir); err != nil {
+	// Ownership first: it is the stricter check, as root does not pass it.
+	if err := checkOwnedByMe("profile directory", dir); err != nil {
 		return err
 	}
-	if err := checkOwnedByMe("profile directory", dir); err != nil {
+	if err := config.CheckNotWritableByOthers("profile directory", dir); err != nil {
 		return err
 	}
 

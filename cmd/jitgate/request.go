@@ -50,10 +50,10 @@ func newRequestCommand() *cobra.Command {
 		format   string
 	)
 	cmd := &cobra.Command{
-		Use:   "request RESOURCE --for 30m --reason TEXT [--wait]",
+		Use:   "request RESOURCE [--for DURATION] --reason TEXT [--wait]",
 		Short: "Request temporary access to a resource",
 		Long:  requestHelp,
-		Args:  cobra.ExactArgs(1),
+		Args:  namedArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format); err != nil {
 				return err
@@ -64,7 +64,7 @@ func newRequestCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.DurationVar(&duration, "for", 30*time.Minute, "how long the access should last")
+	durationVar(f, &duration, "for", 30*time.Minute, "how long the access should last")
 	f.StringVar(&reason, "reason", "", "why the access is needed")
 	f.StringVar(&ticket, "ticket", "", "change or incident reference, such as INC-4711")
 	f.BoolVar(&wait, "wait", false, "wait for the decision and fetch the grant certificate")
@@ -246,7 +246,7 @@ func newCertCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cert REQUEST_ID",
 		Short: "Fetch the grant certificate of an approved request",
-		Args:  cobra.ExactArgs(1),
+		Args:  namedArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format); err != nil {
 				return err

@@ -55,7 +55,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 func newServeCommand() *cobra.Command {
 	var f serveFlags
 	cmd := &cobra.Command{
-		Use:   "serve --config DIR/jitgate.yaml",
+		Use:   "serve [--config DIR/jitgate.yaml]",
 		Short: "Run the proxy, the admin API and the metrics listener",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

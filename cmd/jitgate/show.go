@@ -20,7 +20,7 @@ func newRequestShowCommand() *cobra.Command {
 		Use:   "show REQUEST_ID",
 		Short: "Show a request, its history and what it still needs",
 		Long:  showHelp,
-		Args:  cobra.ExactArgs(1),
+		Args:  namedArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format); err != nil {
 				return err

@@ -25,9 +25,9 @@ func newUsersCommand() *cobra.Command {
 func newUsersAddCommand() *cobra.Command {
 	var roles, groups string
 	cmd := &cobra.Command{
-		Use:   "add NAME --roles requester[,approver,admin] [--groups a,b]",
+		Use:   "add NAME [--roles requester[,approver,admin]] [--groups a,b]",
 		Short: "Add a user and print a one-time enrolment token on standard output",
-		Args:  cobra.ExactArgs(1),
+		Args:  namedArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := adminClient(cmd)
 			if err != nil {
@@ -61,7 +61,7 @@ func newUsersUpdateCommand() *cobra.Command {
 		Use:   "update NAME [--roles requester,approver] [--groups a,b]",
 		Short: "Change a user's roles or groups",
 		Long:  usersUpdateHelp,
-		Args:  cobra.ExactArgs(1),
+		Args:  namedArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			newRoles := changedList(cmd, "roles", roles)
 			newGroups := changedList(cmd, "groups", groups)
@@ -111,7 +111,7 @@ func newUsersTokenCommand() *cobra.Command {
 		Use:   "token NAME",
 		Short: "Print a fresh one-time enrolment token; the user's certificate, grants and pending requests end",
 		Long:  reissueHelp,
-		Args:  cobra.ExactArgs(1),
+		Args:  namedArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var token string
 			var err error
@@ -167,7 +167,7 @@ func newUsersDisableCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "disable NAME",
 		Short: "Disable a user for good: identity refused, requests cancelled, grants revoked",
-		Args:  cobra.ExactArgs(1),
+		Args:  namedArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := adminClient(cmd)
 			if err != nil {

@@ -54,7 +54,7 @@ func newActionCommand[T any](use, short string, act action[T],
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
-		Args:  cobra.ExactArgs(1),
+		Args:  namedArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := adminClient(cmd)
 			if err != nil {
