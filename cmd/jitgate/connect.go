@@ -30,12 +30,16 @@ const defaultListen = "127.0.0.1:15432"
 
 func newConnectCommand() *cobra.Command {
 	var listen, proxyAddr, grantID string
+	var remote bool
 	cmd := &cobra.Command{
 		Use:   "connect RESOURCE [--listen HOST:PORT]",
 		Short: "Tunnel local TCP connections to a resource with your grant",
 		Long:  connectHelp,
 		Args:  namedArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkListen(listen, remote); err != nil {
+				return err
+			}
 			return runConnect(cmd, args[0], listen, proxyAddr, grantID)
 		},
 	}
@@ -43,7 +47,40 @@ func newConnectCommand() *cobra.Command {
 	f.StringVar(&listen, "listen", defaultListen, "local address to accept plain TCP on")
 	f.StringVar(&proxyAddr, "proxy", "", "proxy address HOST:PORT (default: as the server advertises)")
 	f.StringVar(&grantID, "grant", "", "grant to use (default: your newest active one for RESOURCE)")
+	f.BoolVar(&remote, "allow-remote", false, "let --listen take an address other hosts "+
+		"can reach: whoever connects to it uses your grant")
 	return cmd
+}
+
+// checkListen refuses a --listen address that other hosts could reach,
+// unless remote allows it: the tunnel asks nothing of whoever connects, so
+// anyone who reaches the port would use the grant in the user's name.
+func checkListen(listen string, remote bool) error {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return fmt.Errorf("--listen %q: want HOST:PORT, such as %s", listen, defaultListen)
+	}
+	if loopbackHost(host) {
+		return nil
+	}
+	if !remote {
+		return fmt.Errorf("--listen %q: not a loopback address, so anyone who can reach it "+
+			"would use your grant; listen on 127.0.0.1 or [::1], or pass --allow-remote "+
+			"if that is what you want", listen)
+	}
+	fmt.Fprintf(os.Stderr, "warning: %s is reachable from other hosts; whoever connects "+
+		"to it uses your grant\n", listen)
+	return nil
+}
+
+// loopbackHost reports whether host, from a --listen address, is
+// localhost or a loopback IP. An empty host means every address.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // grantPollInterval is how often connect asks whether its grant still holds,
