@@ -12,8 +12,8 @@ import (
 	"github.com/jitgate/jitgate/grants"
 )
 
-// TLSConfig returns the admin API's server TLS configuration: TLS 1.2 or
-// later, serving the certificate getCert returns, and verifying a client
+// TLSConfig returns the admin API's server TLS configuration: TLS 1.3,
+// serving the certificate getCert returns, and verifying a client
 // certificate when one is given. A client certificate must be one that a
 // signed for a client (ca.Authority.Verify); the handshake fails otherwise.
 // A missing one passes here, so that GET /v1/ca and POST /v1/enroll work
@@ -31,7 +31,9 @@ func TLSConfig(a *ca.Authority,
 	hints.AddCert(a.Intermediate())
 
 	return &tls.Config{
-		MinVersion:     tls.VersionTLS12,
+		// Under TLS 1.2 a client's identity certificate, which names the
+		// user, would cross the network in clear.
+		MinVersion:     tls.VersionTLS13,
 		GetCertificate: getCert,
 		ClientAuth:     tls.RequestClientCert,
 		// ClientCAs is not used to verify under RequestClientCert; it

@@ -61,7 +61,7 @@ func NewClient(addr string, caBundlePEM []byte, cert *tls.Certificate) (*Client,
 		return nil, err
 	}
 
-	conf := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, ServerName: host}
+	conf := &tls.Config{MinVersion: tls.VersionTLS13, RootCAs: roots, ServerName: host}
 	if cert != nil {
 		// Offer the certificate whatever CAs the server hints at: an
 		// identity certificate's issuer is the intermediate.

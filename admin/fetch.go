@@ -51,7 +51,7 @@ func getUntrusted(ctx context.Context,
 	hostport string) (caBody, []*x509.Certificate, error) {
 	transport := &http.Transport{
 		TLSClientConfig: &tls.Config{
-			MinVersion: tls.VersionTLS12,
+			MinVersion: tls.VersionTLS13,
 			// The server is checked by checkBundle, against the pinned
 			// root, before anything it said is used.
 			InsecureSkipVerify: true, //nolint:gosec // see above

@@ -14,6 +14,23 @@ type TLS struct {
 	// the hybrid post-quantum X25519MLKEM768 first. Restricting them to
 	// x25519 trades post-quantum protection for handshakes per core.
 	Curves []string `yaml:"curves,omitempty"`
+	// MinVersion is the oldest TLS version the proxy accepts: "1.3", the
+	// default, or "1.2". Under TLS 1.2 a client sends its certificate, which
+	// names the user, the grant and the resource, unencrypted; allow it only
+	// for clients that cannot do TLS 1.3.
+	MinVersion string `yaml:"min_version,omitempty"`
+}
+
+// tlsVersions maps the accepted min_version values to crypto/tls versions.
+var tlsVersions = map[string]uint16{"1.2": tls.VersionTLS12, "1.3": tls.VersionTLS13}
+
+// Version returns MinVersion as a crypto/tls version, TLS 1.3 when it is
+// empty. Validate has checked it.
+func (t TLS) Version() uint16 {
+	if v, ok := tlsVersions[t.MinVersion]; ok {
+		return v
+	}
+	return tls.VersionTLS13
 }
 
 // curves maps the IANA TLS Supported Groups names, lower-cased, to the key
@@ -70,6 +87,9 @@ func (t TLS) validate() error {
 	if _, bad := curveIDs(t.Curves); bad >= 0 {
 		key := fmt.Sprintf("tls.curves[%d]", bad)
 		return invalid(key, t.Curves[bad], curveNames+", each once")
+	}
+	if _, ok := tlsVersions[t.MinVersion]; t.MinVersion != "" && !ok {
+		return invalid("tls.min_version", t.MinVersion, `"1.3" or "1.2"`)
 	}
 	return nil
 }

@@ -28,6 +28,25 @@ func TestTLSCurves(t *testing.T) {
 	}
 }
 
+func TestTLSMinVersion(t *testing.T) {
+	for doc, want := range map[string]uint16{
+		"":                            tls.VersionTLS13,
+		"tls: {min_version: '1.3'}\n": tls.VersionTLS13,
+		"tls: {min_version: '1.2'}\n": tls.VersionTLS12,
+		"tls: {curves: [x25519]}\n":   tls.VersionTLS13,
+	} {
+		c, err := Parse([]byte(doc))
+		require.NoError(t, err, doc)
+		assert.Equal(t, want, c.TLS.Version(), doc)
+	}
+
+	for _, v := range []string{"1.1", "1.0", "TLS1.2", "1.4"} {
+		_, err := Parse([]byte("tls: {min_version: '" + v + "'}\n"))
+		require.ErrorIs(t, err, ErrInvalid, v)
+		assert.ErrorContains(t, err, `tls.min_version: "`+v+`" is not accepted; want "1.3" or "1.2"`)
+	}
+}
+
 func TestTLSCurvesRefused(t *testing.T) {
 	cases := []struct {
 		name, doc, want string

@@ -94,6 +94,9 @@ type Config struct {
 	// CurvePreferences are the key exchanges offered; nil keeps Go's
 	// defaults, which put the hybrid post-quantum exchange first.
 	CurvePreferences []tls.CurveID
+	// MinVersion is the oldest TLS version accepted; zero means TLS 1.3,
+	// under which client certificates never cross the network in clear.
+	MinVersion uint16
 	// Logger receives the proxy's logs; nil means none.
 	Logger *zap.Logger
 	// Recorder receives the proxy's metrics; nil means none.

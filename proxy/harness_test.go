@@ -126,6 +126,9 @@ func (h *harness) config(t testing.TB) Config {
 		Checker:        h.checker,
 		GetCertificate: fixedCert(&serving),
 		Recorder:       h.rec,
+		// Tests run both TLS versions; the default, 1.3 alone, has a test
+		// of its own.
+		MinVersion: tls.VersionTLS12,
 	}
 }
 

@@ -25,6 +25,7 @@ type Server struct {
 	verified       *verifyCache
 	getCertificate func(*tls.ClientHelloInfo) (*tls.Certificate, error)
 	curves         []tls.CurveID
+	minVersion     uint16
 
 	upstreams map[string]string // resource name to upstream address
 	byHost    map[string]string // lower-case hostname to resource name
@@ -76,6 +77,7 @@ func New(c Config) (*Server, error) {
 		verified:       verified,
 		getCertificate: certs.getCertificate,
 		curves:         c.CurvePreferences,
+		minVersion:     cmp.Or(c.MinVersion, tls.VersionTLS13),
 		upstreams:      make(map[string]string, len(c.Resources)),
 		byHost:         make(map[string]string, len(c.Resources)),
 		dialer:         net.Dialer{Timeout: DialTimeout},

@@ -218,6 +218,21 @@ func TestConnectionCutAtGrantEnd(t *testing.T) {
 	assert.Equal(t, closeExpired, line[keyReason])
 }
 
+func TestTLS12IsRefusedUnlessAllowed(t *testing.T) {
+	h := newHarness(t, echo, func(c *Config) { c.MinVersion = 0 })
+	h.checker.set("g1", nil)
+	cert := h.pki.client(t, grantClaims("alice", "g1", "db"))
+	addr, sni := h.srv.Addr("db"), "db"+testDomain
+
+	h.version = tls.VersionTLS12
+	_, err := h.connect(t, addr, sni, &cert, nil)
+	require.Error(t, err, "a client certificate would cross the network in clear")
+	assert.ErrorContains(t, err, "protocol version")
+
+	h.version = tls.VersionTLS13
+	roundTrip(t, h.dial(t, addr, sni, &cert, nil), "1.3 is served")
+}
+
 func TestResumedSessionIsCheckedAgain(t *testing.T) {
 	for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
 		t.Run(tls.VersionName(version), func(t *testing.T) {

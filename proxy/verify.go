@@ -71,8 +71,7 @@ func (v *verifyCache) claims(chain []*x509.Certificate,
 // of a dedicated listener, "" for the shared one.
 func (s *Server) tlsConfig(fixed string) *tls.Config {
 	return &tls.Config{
-		// TLS 1.3 is preferred by negotiation; 1.2 stays for older clients.
-		MinVersion: tls.VersionTLS12,
+		MinVersion: s.minVersion,
 		// RequireAnyClientCert would refuse a client without a certificate
 		// inside crypto/tls, before VerifyConnection, with an error that
 		// cannot be told from a dropped connection. Asking for one and

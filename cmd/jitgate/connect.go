@@ -256,6 +256,7 @@ func tunnelTLS(p *profile, grantID, serverName string) (*tls.Config, error) {
 		Certificates: []tls.Certificate{cert},
 		RootCAs:      roots,
 		ServerName:   serverName,
-		MinVersion:   tls.VersionTLS12,
+		// The grant certificate is sent encrypted only under TLS 1.3.
+		MinVersion: tls.VersionTLS13,
 	}, nil
 }

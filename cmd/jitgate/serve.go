@@ -143,6 +143,7 @@ func (g *gateway) build(ctx context.Context, reg *prometheus.Registry) error {
 		Sessions:         g.core.table,
 		GetCertificate:   getCert,
 		CurvePreferences: g.cfg.TLS.CurveIDs(),
+		MinVersion:       g.cfg.TLS.Version(),
 		Logger:           g.log,
 		Recorder:         proxy.NewPrometheusRecorder(reg),
 	})
