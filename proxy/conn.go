@@ -159,7 +159,7 @@ func (s *Server) handshake(ctx context.Context, c *conn, l *listener,
 		err = s.admitted(c, cs, resource)
 	case unknownName(s, cs.ServerName, l.resource):
 		err = &denial{reason: reasonUnknownResource,
-			cause: fmt.Errorf("no resource has the hostname %q: %w", cs.ServerName, err)}
+			cause: fmt.Errorf("no resource has the hostname %q", cs.ServerName)}
 	}
 	s.recordHandshake(c.client, cs.ServerName, resource, err, time.Since(start))
 	return err
