@@ -89,8 +89,8 @@ func (t *tunnel) carry(ctx context.Context, local net.Conn) {
 	level, msg := zap.InfoLevel, "tunnel closed"
 	if why == tunnelProxyError {
 		// The proxy cuts a connection the same way whatever the cause.
-		level, msg = zap.WarnLevel, "tunnel cut by the proxy: the grant may have ended, "+
-			"or the service failed"
+		level, msg = zap.WarnLevel, "tunnel cut by the proxy: the grant may have ended "+
+			"or used up its sessions (jitgate grants shows both), or the service failed"
 	}
 	t.log.Log(level, msg, zap.String(keyProxy, t.addr),
 		zap.Int64(keyBytesSent, sent), zap.Int64(keyBytesRecv, received),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -26,10 +27,21 @@ func printGrants(cmd *cobra.Command, format string, gs []admin.GrantView) error 
 	rows := make([][]string, 0, len(gs))
 	for _, g := range gs {
 		rows = append(rows, []string{g.ID, string(g.State), g.User, g.Resource,
-			stamp(g.NotBefore), stamp(g.NotAfter), g.EndReason})
+			stamp(g.NotBefore), stamp(g.NotAfter), sessionsUsed(g), g.EndReason})
 	}
-	header := []string{"ID", "STATE", "USER", "RESOURCE", "FROM", "UNTIL", "ENDED"}
+	header := []string{"ID", "STATE", "USER", "RESOURCE", "FROM", "UNTIL", "SESSIONS",
+		"ENDED"}
 	return printTable(cmd.OutOrStdout(), header, rows)
+}
+
+// sessionsUsed shows a grant's connections against its limit, as "2/3",
+// so that a refused connection is explained where the grant is listed;
+// "-" for a grant without a limit.
+func sessionsUsed(g admin.GrantView) string {
+	if g.MaxSessions == 0 || g.Sessions == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%d/%d", *g.Sessions, g.MaxSessions)
 }
 
 // ending is revoke or release applied to a grant ID.

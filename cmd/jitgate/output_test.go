@@ -102,3 +102,22 @@ func TestResourcesShowTheServerNameToDial(t *testing.T) {
 	assert.Regexp(t, `^api +127\.0\.0\.1:8443 +api\.localhost +8h`, lines[1])
 	assert.Regexp(t, `^pg +127\.0\.0\.1:15433 +- +8h`, lines[2])
 }
+
+func TestGrantsShowSessionsAgainstTheirLimit(t *testing.T) {
+	used := 3
+	gs := []admin.GrantView{
+		{ID: "gr_a", State: grants.GrantActive, User: "alice", Resource: "pg",
+			MaxSessions: 3, Sessions: &used},
+		{ID: "gr_b", State: grants.GrantActive, User: "alice", Resource: "api"},
+	}
+	cmd := &cobra.Command{}
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	require.NoError(t, printGrants(cmd, "", gs))
+
+	lines := strings.Split(out.String(), "\n")
+	require.GreaterOrEqual(t, len(lines), 3)
+	assert.Regexp(t, `UNTIL +SESSIONS +ENDED`, lines[0])
+	assert.Regexp(t, `^gr_a .* 3/3 *$`, lines[1], "the limit is reached")
+	assert.Regexp(t, `^gr_b .* - *$`, lines[2], "no limit")
+}
