@@ -206,7 +206,7 @@ func (c *Client) CreateRequest(ctx context.Context, resource string, d time.Dura
 	reason string, csrPEM []byte, opts ...RequestOption) (RequestView, error) {
 	in := createRequestBody{
 		Resource: resource,
-		Duration: formatDuration(d),
+		Duration: grants.FormatDuration(d),
 		Reason:   reason,
 		CSR:      string(csrPEM),
 	}

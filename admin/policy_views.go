@@ -52,13 +52,13 @@ type RuleView struct {
 func PolicyViewOf(p grants.Policy) PolicyView {
 	v := PolicyView{
 		Requesters:    principalNames(p.Requesters),
-		MaxDuration:   formatDuration(p.Limit()),
+		MaxDuration:   grants.FormatDuration(p.Limit()),
 		Cap:           p.Cap,
 		RequireReason: !p.ReasonOptional,
 		Approvals:     p.Required(),
 		Approvers:     principalNames(p.Approvers),
 		AutoApprove:   autoNever,
-		PendingTTL:    formatDuration(p.TTL()),
+		PendingTTL:    grants.FormatDuration(p.TTL()),
 		MaxSessions:   p.MaxSessions,
 		IdleTimeout:   optionalDuration(p.IdleTimeout),
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/jitgate/jitgate/grants"
@@ -131,7 +130,7 @@ func requestView(r grants.Request) RequestView {
 		State:     r.State,
 		User:      r.User,
 		Resource:  r.Resource,
-		Duration:  formatDuration(r.Duration),
+		Duration:  grants.FormatDuration(r.Duration),
 		Reason:    r.Reason,
 		Ticket:    r.Ticket,
 		CreatedAt: r.CreatedAt.UTC(),
@@ -220,7 +219,7 @@ func optionalDuration(d time.Duration) string {
 	if d == 0 {
 		return ""
 	}
-	return formatDuration(d)
+	return grants.FormatDuration(d)
 }
 
 // views applies view to every element of list; an empty list stays a
@@ -237,19 +236,6 @@ func views[T, V any](list []T, view func(T) V) []V {
 func nonNil[T any](s []T) []T {
 	if s == nil {
 		return []T{}
-	}
-	return s
-}
-
-// formatDuration writes d like time.Duration.String without the zero units
-// at the end: "30m" rather than "30m0s", "2h" rather than "2h0m0s".
-func formatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
 }

@@ -100,29 +100,6 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	assert.Equal(t, string(want), string(got))
 }
 
-func TestFormatDuration(t *testing.T) {
-	tests := []struct {
-		d    time.Duration
-		want string
-	}{
-		{30 * time.Minute, "30m"},
-		{2 * time.Hour, "2h"},
-		{90 * time.Minute, "1h30m"},
-		{time.Hour + 5*time.Second, "1h0m5s"},
-		{45 * time.Second, "45s"},
-		{10 * time.Minute, "10m"},
-		{0, "0s"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			assert.Equal(t, tt.want, formatDuration(tt.d))
-			back, err := time.ParseDuration(tt.want)
-			require.NoError(t, err)
-			assert.Equal(t, tt.d, back)
-		})
-	}
-}
-
 // goldenPolicy has every setting of a policy.
 func goldenPolicy(tb testing.TB) grants.Policy {
 	tb.Helper()

@@ -60,7 +60,7 @@ func (d *policyDecoder) number(kv pair, sub string, lo, hi int) (int, error) {
 func (d *policyDecoder) duration(kv pair, sub string, lo, hi time.Duration,
 ) (time.Duration, error) {
 	want := fmt.Sprintf("a duration such as 30m or 8h, from %s to %s",
-		formatDuration(lo), formatDuration(hi))
+		grants.FormatDuration(lo), grants.FormatDuration(hi))
 	s, err := d.scalar(kv, sub, want)
 	if err != nil {
 		return 0, err
@@ -71,18 +71,6 @@ func (d *policyDecoder) duration(kv pair, sub string, lo, hi time.Duration,
 		return 0, d.at(kv.key, sub, "%q is not accepted; want %s", s, want)
 	}
 	return v, nil
-}
-
-// formatDuration writes whole hours and minutes without the zero units
-// that time.Duration.String adds.
-func formatDuration(v time.Duration) string {
-	switch {
-	case v%time.Hour == 0:
-		return strconv.Itoa(int(v/time.Hour)) + "h"
-	case v%time.Minute == 0:
-		return strconv.Itoa(int(v/time.Minute)) + "m"
-	}
-	return v.String()
 }
 
 // principals reads a list of user names and group:NAME entries.

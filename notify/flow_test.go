@@ -270,7 +270,7 @@ func TestSlackFormat(t *testing.T) {
 	require.NoError(t, json.Unmarshal(got.body, &msg))
 	assert.Equal(t, []string{"text"}, keys(msg))
 	text := msg["text"]
-	assert.Contains(t, text, "alice requests access to *db* for 30m0s")
+	assert.Contains(t, text, "alice requests access to *db* for 30m")
 	assert.Contains(t, text, "&lt;!channel&gt; orders &amp; invoices")
 	assert.NotContains(t, text, "<!channel>")
 	assert.Contains(t, text, "`jitgate approve "+r.ID+"`")

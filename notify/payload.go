@@ -71,7 +71,7 @@ func newRequestView(r grants.Request) *RequestView {
 		ID:        r.ID,
 		User:      r.User,
 		Resource:  r.Resource,
-		Duration:  r.Duration.String(),
+		Duration:  grants.FormatDuration(r.Duration),
 		Reason:    r.Reason,
 		State:     string(r.State),
 		CreatedAt: r.CreatedAt,
