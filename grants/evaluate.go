@@ -103,15 +103,18 @@ func (ev *Evaluation) limitDuration(p Policy, resource string) error {
 		return &InputError{Field: "duration", Problem: "must be more than zero"}
 	case ev.Duration < MinDuration:
 		return &InputError{Field: "duration", Problem: fmt.Sprintf(
-			"%s is under the minimum of %s", ev.Duration, MinDuration)}
+			"%s is under the minimum of %s", FormatDuration(ev.Duration),
+			FormatDuration(MinDuration))}
 	case ev.Duration <= limit:
 		return nil
 	case !p.Cap:
 		return &InputError{Field: "duration", Problem: fmt.Sprintf(
-			"%s is over the %s cap of resource %q", ev.Duration, limit, resource)}
+			"%s is over %s, the longest grant of resource %q (max_duration)",
+			FormatDuration(ev.Duration), FormatDuration(limit), resource)}
 	}
 
-	ev.note("duration %s capped to the %s maximum", ev.Duration, limit)
+	ev.note("duration %s shortened to the %s maximum", FormatDuration(ev.Duration),
+		FormatDuration(limit))
 	ev.Duration = limit
 	return nil
 }

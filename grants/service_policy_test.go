@@ -68,7 +68,7 @@ func TestConditionalApproval(t *testing.T) {
 	assert.Equal(t, RequestPending, r.State, "capped to 2h, over the rule's hour")
 	assert.Equal(t, 2*time.Hour, r.Duration)
 	assert.Equal(t, []string{
-		"duration 3h0m0s capped to the 2h0m0s maximum",
+		"duration 3h shortened to the 2h maximum",
 		"rule oncall-office-hours does not apply: duration 2h0m0s is over 1h0m0s",
 	}, r.Notes, "what the request needs is its live needs, not a note")
 

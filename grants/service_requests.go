@@ -281,11 +281,12 @@ func stillAllowed(tx Tx, r *Request, p Policy) error {
 	case r.Duration <= limit:
 		return nil
 	case !p.Cap:
-		return fmt.Errorf("request %s can no longer be approved: its %s is over "+
-			"the %s cap of resource %q: %w", r.ID, r.Duration, limit, r.Resource, ErrConflict)
+		return fmt.Errorf("request %s can no longer be approved: its %s is over %s, "+
+			"the longest grant of resource %q (max_duration): %w", r.ID,
+			FormatDuration(r.Duration), FormatDuration(limit), r.Resource, ErrConflict)
 	}
-	r.Notes = append(r.Notes, fmt.Sprintf("duration %s capped to the %s maximum",
-		r.Duration, limit))
+	r.Notes = append(r.Notes, fmt.Sprintf("duration %s shortened to the %s maximum",
+		FormatDuration(r.Duration), FormatDuration(limit)))
 	r.Duration = limit
 	return nil
 }

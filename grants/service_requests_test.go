@@ -51,10 +51,10 @@ func TestCreateRequestRefuses(t *testing.T) {
 			field:  "duration", problem: "under the minimum of 1s"},
 		{name: "over default cap",
 			change: func(n *NewRequest) { n.Duration = 9 * time.Hour },
-			field:  "duration", problem: "8h0m0s cap"},
+			field:  "duration", problem: "9h is over 8h, the longest grant"},
 		{name: "over resource cap", change: func(n *NewRequest) {
 			n.Resource, n.Duration = "prod", 61*time.Minute
-		}, field: "duration", problem: "1h0m0s cap"},
+		}, field: "duration", problem: "is over 1h, the longest grant"},
 		{name: "empty reason", change: func(n *NewRequest) { n.Reason = " \t\n" },
 			field: "reason", problem: "empty"},
 		{name: "long reason", change: func(n *NewRequest) {
@@ -484,7 +484,7 @@ func TestApproveUnderTheCurrentPolicy(t *testing.T) {
 		}, wantErr: `user "alice" may not request db now`},
 		{name: "maximum lowered", change: func(tb testing.TB, e *env) {
 			setPolicy(tb, e, Policy{MaxDuration: 30 * time.Minute})
-		}, wantErr: "2h0m0s is over the 30m0s cap"},
+		}, wantErr: "2h is over 30m, the longest grant of resource"},
 		{name: "maximum lowered, capping", change: func(tb testing.TB, e *env) {
 			setPolicy(tb, e, Policy{MaxDuration: 30 * time.Minute, Cap: true})
 		}, duration: 30 * time.Minute},

@@ -205,7 +205,7 @@ func TestConditionalApprovalFallsBackToPeople(t *testing.T) {
 		{"over the rule's hour", "echo", tm.olga, 90 * time.Minute, "1h30m",
 			"duration 1h30m0s is over 1h0m0s"},
 		{"capped, still over", "echo", tm.olga, 3 * time.Hour, "2h",
-			"capped to the 2h0m0s maximum"},
+			"shortened to the 2h maximum"},
 		{"not on call", "echo", tm.alice, 30 * time.Minute, "30m",
 			"alice is not one of group:oncall"},
 	}

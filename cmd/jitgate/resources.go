@@ -57,7 +57,7 @@ func orDash(s string) string {
 
 func maxText(p admin.PolicyView) string {
 	if p.Cap {
-		return p.MaxDuration + " (longer is capped)"
+		return p.MaxDuration + " (longer is shortened)"
 	}
 	return p.MaxDuration
 }
