@@ -19,9 +19,14 @@ func CheckOwner(what, path string, info fs.FileInfo) error {
 	if !known {
 		return nil
 	}
-	if self := os.Geteuid(); uid != 0 && uid != self {
-		return fmt.Errorf("%s %s belongs to user %d, not to %d (who runs jitgate) or root: "+
-			"%w; give it to this user (chown)", what, path, uid, self, ErrForeignOwner)
+	self := os.Geteuid()
+	if uid == 0 || uid == self {
+		return nil
 	}
-	return nil
+	owners, fix := fmt.Sprintf("user %d, who runs jitgate, or root", self), "that user"
+	if self == 0 {
+		owners, fix = "root, who runs jitgate", "root"
+	}
+	return fmt.Errorf("%s %s belongs to user %d, not to %s: %w; give it to %s (chown)",
+		what, path, uid, owners, ErrForeignOwner, fix)
 }

@@ -31,6 +31,10 @@ func TestCheckOwner(t *testing.T) {
 	err := check()
 	require.ErrorIs(t, err, ErrForeignOwner)
 	assert.ErrorContains(t, err, "config file "+path+" belongs to user 65534")
+	if os.Geteuid() == 0 {
+		assert.ErrorContains(t, err, "not to root, who runs jitgate: owned by another user; "+
+			"give it to root (chown)")
+	}
 
 	require.NoError(t, os.Chown(path, 0, 0))
 	assert.NoError(t, check(), "root's files are trusted")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // Why a tunnelled connection closed, as log values.
@@ -86,16 +87,29 @@ func (t *tunnel) carry(ctx context.Context, local net.Conn) {
 	sent, received, err := splice(local, remote)
 	why := tunnelReason(err, !stop())
 
-	level, msg := zap.InfoLevel, "tunnel closed"
-	if why == tunnelProxyError {
-		// The proxy cuts a connection the same way whatever the cause.
-		level, msg = zap.WarnLevel, "tunnel cut by the proxy: the grant may have ended "+
-			"or used up its sessions (jitgate grants shows both), or the service failed"
-	}
+	level, msg := endMessage(why, sent, received)
 	t.log.Log(level, msg, zap.String(keyProxy, t.addr),
 		zap.Int64(keyBytesSent, sent), zap.Int64(keyBytesRecv, received),
 		zap.Duration(keyDuration, time.Since(start)), zap.String(keyReason, why),
 		zap.Error(err))
+}
+
+// endMessage is how the tunnel logs a connection that ended for why after
+// carrying sent bytes to the proxy and received back. The proxy cuts a
+// connection the same way whatever the cause; one it closes after the
+// handshake without a byte of reply is most often one over its grant's
+// session limit, which no TLS alert can report.
+func endMessage(why string, sent, received int64) (zapcore.Level, string) {
+	const causes = "the grant may have ended or used up its sessions " +
+		"(jitgate grants shows both)"
+	switch {
+	case why == tunnelProxyError:
+		return zap.WarnLevel, "tunnel cut by the proxy: " + causes + ", or the service failed"
+	case why == tunnelEOF && sent > 0 && received == 0:
+		return zap.WarnLevel, "the proxy closed the connection without a reply: " + causes +
+			", or the service closed it"
+	}
+	return zap.InfoLevel, "tunnel closed"
 }
 
 // tunnelReason says why a tunnelled connection ended, from the failure of its

@@ -83,6 +83,50 @@ func TestTunnelCarriesPlainTCP(t *testing.T) {
 	require.NoError(t, stop())
 }
 
+func TestTunnelNamesASessionLimitCut(t *testing.T) {
+	sessions := newFakeSessions()
+	sessions.limit["g1"] = 1
+	h := newHarness(t, echo, func(c *Config) { c.Sessions = sessions })
+	h.checker.set("g1", nil)
+	addr, logs, _ := startTunnel(t, h, "g1")
+
+	first, err := net.DialTimeout("tcp", addr, waitTime)
+	require.NoError(t, err)
+	defer first.Close()
+	roundTrip(t, first, "the one session")
+
+	second, err := net.DialTimeout("tcp", addr, waitTime)
+	require.NoError(t, err)
+	defer second.Close()
+	_, err = second.Write([]byte("startup"))
+	require.NoError(t, err)
+	requireCut(t, second, waitTime)
+
+	// The proxy's close reaches the tunnel as an end of stream or as a
+	// reset, depending on whether the bytes sent were read first: either
+	// way the line names the limit.
+	line := tunnelEnd(t, logs)
+	assert.Equal(t, zap.WarnLevel, line.Level)
+	assert.Contains(t, line.Message, "the grant may have ended or used up its sessions")
+}
+
+func TestTunnelEndMessages(t *testing.T) {
+	level, msg := endMessage(tunnelEOF, 8, 0)
+	assert.Equal(t, zap.WarnLevel, level)
+	assert.Contains(t, msg, "the proxy closed the connection without a reply")
+
+	level, msg = endMessage(tunnelEOF, 8, 120)
+	assert.Equal(t, zap.InfoLevel, level)
+	assert.Equal(t, "tunnel closed", msg)
+
+	level, _ = endMessage(tunnelEOF, 0, 0)
+	assert.Equal(t, zap.InfoLevel, level, "a client that sent nothing expects nothing")
+
+	level, msg = endMessage(tunnelProxyError, 8, 120)
+	assert.Equal(t, zap.WarnLevel, level)
+	assert.Contains(t, msg, "tunnel cut by the proxy")
+}
+
 func TestTunnelRefusedByProxy(t *testing.T) {
 	h := newHarness(t, echo, nil)
 	h.checker.set("g1", grants.ErrGrantRevoked)

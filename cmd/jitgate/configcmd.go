@@ -51,8 +51,9 @@ func newConfigCheckCommand() *cobra.Command {
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: ok, %s, %s\n", args[0],
 				count(len(cfg.Resources), "resource"), count(len(cfg.Webhooks), "webhook"))
 			for _, r := range cfg.Resources {
-				fmt.Fprintf(cmd.OutOrStdout(), "  %s: approval %s\n", r.Name,
-					approvalText(admin.PolicyViewOf(r.Policy.Policy)))
+				p := admin.PolicyViewOf(r.Policy.Policy)
+				fmt.Fprintf(cmd.OutOrStdout(), "  %s: approval %s%s\n", r.Name,
+					approvalText(p), grantSuffix(p))
 			}
 			return nil
 		},

@@ -73,6 +73,17 @@ func checkListen(listen string, remote bool) error {
 	return nil
 }
 
+// listenNetwork is the network to listen on at listen: an IPv4 address
+// alone for an IPv4 host, so that 0.0.0.0 does not open the port to IPv6
+// too, as Go's "tcp" would.
+func listenNetwork(listen string) string {
+	host, _, err := net.SplitHostPort(listen)
+	if ip := net.ParseIP(host); err == nil && ip != nil && ip.To4() != nil {
+		return "tcp4"
+	}
+	return "tcp"
+}
+
 // loopbackHost reports whether host, from a --listen address, is
 // localhost or a loopback IP. An empty host means every address.
 func loopbackHost(host string) bool {
@@ -109,7 +120,7 @@ func runConnect(cmd *cobra.Command, resource, listen, proxyAddr, grantID string)
 		return err
 	}
 
-	ln, err := net.Listen("tcp", listen)
+	ln, err := net.Listen(listenNetwork(listen), listen)
 	if err != nil {
 		return fmt.Errorf("--listen: %w", err)
 	}

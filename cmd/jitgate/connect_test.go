@@ -29,3 +29,12 @@ func TestConnectRefusesARemoteListenerBeforeAnythingElse(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `--listen "0.0.0.0:0": not a loopback address`)
 }
+
+func TestConnectListensOnTheFamilyAsked(t *testing.T) {
+	for listen, want := range map[string]string{
+		"0.0.0.0:1": "tcp4", "127.0.0.1:1": "tcp4", "[::]:1": "tcp",
+		"[::1]:1": "tcp", "localhost:1": "tcp", ":1": "tcp",
+	} {
+		assert.Equal(t, want, listenNetwork(listen), listen)
+	}
+}

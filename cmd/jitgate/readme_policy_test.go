@@ -37,7 +37,10 @@ func TestReadmeApprovalPolicy(t *testing.T) {
 	c := buildCLI(t)
 	example := filepath.Join(c.dir, "policy.yaml")
 	require.NoError(t, os.WriteFile(example, []byte(readmePolicy(t)), 0o600))
-	assert.Contains(t, c.run(c.dir, "config", "check", example), "ok, 1 resource, 0 webhooks")
+	checked := c.run(c.dir, "config", "check", example)
+	assert.Contains(t, checked, "ok, 1 resource, 0 webhooks")
+	assert.Contains(t, checked, "; grant: 3 sessions, ends idle after 15m",
+		"the summary shows the grant's limits")
 
 	demo := filepath.Join(c.dir, "demo")
 	c.run(c.dir, "init", "--dir", demo)

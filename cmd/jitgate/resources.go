@@ -104,6 +104,15 @@ func grantText(p admin.PolicyView) string {
 	return orDash(strings.Join(parts, ", "))
 }
 
+// grantSuffix is grantText after a "; grant: " for a grant with limits,
+// and nothing for one without.
+func grantSuffix(p admin.PolicyView) string {
+	if text := grantText(p); text != "-" {
+		return "; grant: " + text
+	}
+	return ""
+}
+
 // printRules lists the automatic approval rules of each resource.
 func printRules(w io.Writer, list []admin.ResourceInfo) {
 	for _, r := range list {
