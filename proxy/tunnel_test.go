@@ -97,10 +97,12 @@ func TestTunnelNamesASessionLimitCut(t *testing.T) {
 
 	second, err := net.DialTimeout("tcp", addr, waitTime)
 	require.NoError(t, err)
-	defer second.Close()
 	_, err = second.Write([]byte("startup"))
 	require.NoError(t, err)
 	requireCut(t, second, waitTime)
+	// A client closes its side on the end of the stream, as psql does; the
+	// tunnel logs the connection once both sides are done.
+	require.NoError(t, second.Close())
 
 	// The proxy's close reaches the tunnel as an end of stream or as a
 	// reset, depending on whether the bytes sent were read first: either
