@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/jitgate/jitgate/grants"
 )
 
 // durationWant says what a duration flag accepts, in the words the config
@@ -35,8 +37,8 @@ func (d *durationValue) Set(s string) error {
 	return nil
 }
 
-// String returns the duration as time.Duration writes it.
-func (d *durationValue) String() string { return time.Duration(*d).String() }
+// String returns the duration as jitgate writes durations everywhere: 30m.
+func (d *durationValue) String() string { return grants.FormatDuration(time.Duration(*d)) }
 
 // Type names the value in --help.
 func (d *durationValue) Type() string { return "duration" }

@@ -88,7 +88,7 @@ func TestDurationValueParsesGoDurations(t *testing.T) {
 	f := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	durationVar(f, &d, "for", 30*time.Minute, "")
 	assert.Equal(t, 30*time.Minute, d)
-	assert.Equal(t, "30m0s", f.Lookup("for").DefValue)
+	assert.Equal(t, "30m", f.Lookup("for").DefValue)
 
 	require.NoError(t, f.Parse([]string{"--for", "1h30m"}))
 	assert.Equal(t, 90*time.Minute, d)
