@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,6 +139,59 @@ func TestACopiedCertificateOpensNoSession(t *testing.T) {
 	sessions.mu.Lock()
 	defer sessions.mu.Unlock()
 	assert.Zero(t, sessions.opened["g1"], "only a client holding the key opens a session")
+}
+
+// heldSessions is fakeSessions whose OpenSession waits for release, and
+// which keeps the most calls it had waiting at once.
+type heldSessions struct {
+	*fakeSessions
+	release       chan struct{}
+	waiting, peak atomic.Int32
+}
+
+func (s *heldSessions) OpenSession(grantID string, now time.Time) error {
+	n := s.waiting.Add(1)
+	for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
+	}
+	<-s.release
+	s.waiting.Add(-1)
+	return s.fakeSessions.OpenSession(grantID, now)
+}
+
+func TestHostLimitBoundsSessionCounts(t *testing.T) {
+	const perHost = 2
+	held := &heldSessions{fakeSessions: newFakeSessions(), release: make(chan struct{})}
+	h := newHarness(t, echo, func(c *Config) {
+		c.Sessions, c.MaxHandshakesPerHost = held, perHost
+	})
+	h.checker.set("g1", nil)
+	cert := h.pki.client(t, grantClaims("alice", "g1", "db"))
+
+	// Clients arrive one after another, so that each finds the places that
+	// finished handshakes gave back, if they were given back too early.
+	var clients sync.WaitGroup
+	for range 3 * perHost {
+		time.Sleep(30 * time.Millisecond)
+		clients.Go(func() {
+			// The server counts the session after the client's last
+			// handshake message, whether or not the client stays.
+			c, err := h.connect(t, h.srv.Addr("db"), "db"+testDomain, &cert, nil)
+			if err == nil {
+				c.Close()
+			}
+		})
+	}
+	release := sync.OnceFunc(func() { close(held.release) })
+	defer release()
+	require.Eventually(t, func() bool { return held.waiting.Load() >= perHost },
+		waitTime, 10*time.Millisecond)
+	// The other clients are turned away at the gate rather than queueing
+	// store writes; give any that got through time to show up.
+	time.Sleep(100 * time.Millisecond)
+	assert.Equal(t, int32(perHost), held.peak.Load(),
+		"no more session counts wait at once than one host may have handshakes")
+	release()
+	clients.Wait()
 }
 
 func TestActivityOfIdleLimitedGrants(t *testing.T) {

@@ -142,15 +142,16 @@ func (s *Server) finish(c *conn, stop func() bool, in, out int64, err error) {
 // handshake runs the TLS handshake of c's client, whose inline check is
 // VerifyConnection, for at most HandshakeTimeout and until ctx ends; that
 // context also reaches the handshake's callbacks, such as GetCertificate.
-// It gives back host's place in the gate once the handshake is over and
-// records it. On success it fills in what c proxies for whom.
+// It records the handshake and gives back host's place in the gate once
+// the client is admitted or refused: admission may write a session count
+// to the store, which the gate's per-host limit must bound too. On success
+// it fills in what c proxies for whom.
 func (s *Server) handshake(ctx context.Context, c *conn, l *listener,
 	host netip.Addr) error {
 	start := time.Now()
 	hctx, cancel := context.WithTimeout(ctx, HandshakeTimeout)
 	err := c.client.HandshakeContext(hctx)
 	cancel()
-	s.handshakes.Leave(host)
 
 	cs := c.client.ConnectionState()
 	resource, _ := s.resourceOf(cs.ServerName, l.resource)
@@ -161,6 +162,7 @@ func (s *Server) handshake(ctx context.Context, c *conn, l *listener,
 		err = &denial{reason: reasonUnknownResource,
 			cause: fmt.Errorf("no resource has the hostname %q", cs.ServerName)}
 	}
+	s.handshakes.Leave(host)
 	s.recordHandshake(c.client, cs.ServerName, resource, err, time.Since(start))
 	return err
 }
