@@ -123,8 +123,8 @@ func (s *Server) handle(ctx context.Context, l *listener, raw net.Conn,
 		return
 	}
 	conns.Go(func() {
-		in, out, err := splice(s.watch(c), up)
-		s.finish(c, stop, in, out, err)
+		res, err := splice(s.watch(c), up)
+		s.finish(c, stop, res.ab, res.ba, err)
 	})
 }
 

@@ -63,16 +63,31 @@ func (e *copyError) Error() string { return e.err.Error() }
 
 func (e *copyError) Unwrap() error { return e.err }
 
+// spliced is what a splice carried and how it ended.
+type spliced struct {
+	// ab and ba are the bytes copied from a to b and from b to a.
+	ab, ba int64
+	// bEndedFirst is set when b's reads reached EOF before a's did.
+	bEndedFirst bool
+}
+
 // splice copies a to b and b to a until both directions end. When a read
 // reaches EOF it closes the write side of the other connection, so a client
 // that half-closes still gets its reply. On the first failure it aborts
-// both connections and returns the failure as a *copyError. It returns the
-// bytes copied from a to b and from b to a.
-func splice(a, b net.Conn) (ab, ba int64, err error) {
+// both connections and returns the failure as a *copyError.
+func splice(a, b net.Conn) (spliced, error) {
 	var once sync.Once
 	var first *copyError
-	// ended[e] is set once end e's reads reached EOF.
+	// ended[e] is set once end e's reads reached EOF; firstEnded is one
+	// more than the end whose reads did so first, 0 until one does.
 	var ended [2]atomic.Bool
+	var firstEnded atomic.Int32
+	eof := func(at end) func() {
+		return func() {
+			ended[at].Store(true)
+			firstEnded.CompareAndSwap(0, int32(at)+1)
+		}
+	}
 	fail := func(at end, cause error) {
 		once.Do(func() {
 			if !endedByPeer(at, cause, ended[endA].Load()) {
@@ -83,19 +98,21 @@ func splice(a, b net.Conn) (ab, ba int64, err error) {
 		})
 	}
 
+	var res spliced
 	srcA, srcB := lazyReads(a), lazyReads(b)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		ab = pipe(corkedSink(b), srcA, endB, endA, &ended[endA], fail)
+		res.ab = pipe(corkedSink(b), srcA, endB, endA, eof(endA), fail)
 	}()
-	ba = pipe(corkedSink(a), srcB, endA, endB, &ended[endB], fail)
+	res.ba = pipe(corkedSink(a), srcB, endA, endB, eof(endB), fail)
 	<-done
 
+	res.bEndedFirst = firstEnded.Load() == int32(endB)+1
 	if first != nil {
-		return ab, ba, first
+		return res, first
 	}
-	return ab, ba, nil
+	return res, nil
 }
 
 // endedByPeer reports whether a failure is how b's side ends a session that
@@ -164,11 +181,11 @@ func (s sink) write(p []byte) (int, error) {
 	return n, err
 }
 
-// pipe copies src to dst until src reaches EOF, then sets srcEnded and
-// closes the write side of dst: srcEnded is set before dst's peer can see
+// pipe copies src to dst until src reaches EOF, then calls srcEnded and
+// closes the write side of dst: srcEnded runs before dst's peer can see
 // the end and answer it. A failure is reported to fail with the end it
 // happened at. It returns the bytes written to dst.
-func pipe(dst sink, src source, dstEnd, srcEnd end, srcEnded *atomic.Bool,
+func pipe(dst sink, src source, dstEnd, srcEnd end, srcEnded func(),
 	fail func(end, error)) int64 {
 	var n int64
 	buffers := src.buffers()
@@ -191,7 +208,7 @@ func pipe(dst sink, src source, dstEnd, srcEnd end, srcEnded *atomic.Bool,
 		}
 		switch {
 		case errors.Is(rerr, io.EOF):
-			srcEnded.Store(true)
+			srcEnded()
 			// ENOTCONN: the other side is gone already, with nothing to shut.
 			err := closeWrite(dst.Conn)
 			if err != nil && !errors.Is(err, syscall.ENOTCONN) {

@@ -30,7 +30,7 @@ func TestSpliceEndsCleanlyWhenUpstreamResetsAfterClientFinished(t *testing.T) {
 	upstreamSide, upstream := plainPair(t)
 	result := make(chan error, 1)
 	go func() {
-		_, _, err := splice(clientSide, upstreamSide)
+		_, err := splice(clientSide, upstreamSide)
 		result <- err
 	}()
 
@@ -59,7 +59,7 @@ func TestSpliceReportsAResetWhileTheClientIsTalking(t *testing.T) {
 	upstreamSide, upstream := plainPair(t)
 	result := make(chan error, 1)
 	go func() {
-		_, _, err := splice(clientSide, upstreamSide)
+		_, err := splice(clientSide, upstreamSide)
 		result <- err
 	}()
 

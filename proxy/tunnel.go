@@ -84,10 +84,11 @@ func (t *tunnel) carry(ctx context.Context, local net.Conn) {
 		local.Close()
 		remote.Close()
 	})
-	sent, received, err := splice(local, remote)
+	res, err := splice(local, remote)
+	sent, received := res.ab, res.ba
 	why := tunnelReason(err, !stop())
 
-	level, msg := endMessage(why, sent, received)
+	level, msg := endMessage(why, received, res.bEndedFirst)
 	t.log.Log(level, msg, zap.String(keyProxy, t.addr),
 		zap.Int64(keyBytesSent, sent), zap.Int64(keyBytesRecv, received),
 		zap.Duration(keyDuration, time.Since(start)), zap.String(keyReason, why),
@@ -95,17 +96,18 @@ func (t *tunnel) carry(ctx context.Context, local net.Conn) {
 }
 
 // endMessage is how the tunnel logs a connection that ended for why after
-// carrying sent bytes to the proxy and received back. The proxy cuts a
-// connection the same way whatever the cause; one it closes after the
-// handshake without a byte of reply is most often one over its grant's
+// receiving received bytes from the proxy; proxyFirst is set when the
+// proxy's side ended before the local client's. The proxy cuts a
+// connection the same way whatever the cause; one it ends, before the
+// client did, without a byte of reply is most often one over its grant's
 // session limit, which no TLS alert can report.
-func endMessage(why string, sent, received int64) (zapcore.Level, string) {
+func endMessage(why string, received int64, proxyFirst bool) (zapcore.Level, string) {
 	const causes = "the grant may have ended or used up its sessions " +
 		"(jitgate grants shows both)"
 	switch {
 	case why == tunnelProxyError:
 		return zap.WarnLevel, "tunnel cut by the proxy: " + causes + ", or the service failed"
-	case why == tunnelEOF && sent > 0 && received == 0:
+	case why == tunnelEOF && proxyFirst && received == 0:
 		return zap.WarnLevel, "the proxy closed the connection without a reply: " + causes +
 			", or the service closed it"
 	}

@@ -113,20 +113,41 @@ func TestTunnelNamesASessionLimitCut(t *testing.T) {
 }
 
 func TestTunnelEndMessages(t *testing.T) {
-	level, msg := endMessage(tunnelEOF, 8, 0)
+	level, msg := endMessage(tunnelEOF, 0, true)
 	assert.Equal(t, zap.WarnLevel, level)
 	assert.Contains(t, msg, "the proxy closed the connection without a reply")
 
-	level, msg = endMessage(tunnelEOF, 8, 120)
+	level, msg = endMessage(tunnelEOF, 120, true)
 	assert.Equal(t, zap.InfoLevel, level)
-	assert.Equal(t, "tunnel closed", msg)
+	assert.Equal(t, "tunnel closed", msg, "a reply came")
 
-	level, _ = endMessage(tunnelEOF, 0, 0)
-	assert.Equal(t, zap.InfoLevel, level, "a client that sent nothing expects nothing")
+	level, _ = endMessage(tunnelEOF, 0, false)
+	assert.Equal(t, zap.InfoLevel, level, "the client ended first, and expects no reply")
 
-	level, msg = endMessage(tunnelProxyError, 8, 120)
+	level, msg = endMessage(tunnelProxyError, 120, false)
 	assert.Equal(t, zap.WarnLevel, level)
 	assert.Contains(t, msg, "tunnel cut by the proxy")
+}
+
+func TestTunnelToAServiceThatNeverAnswers(t *testing.T) {
+	h := newHarness(t, func(c net.Conn) {
+		_, _ = io.Copy(io.Discard, c)
+		c.Close()
+	}, nil)
+	h.checker.set("g1", nil)
+	addr, logs, _ := startTunnel(t, h, "g1")
+
+	c, err := net.DialTimeout("tcp", addr, waitTime)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Write([]byte("log line\n"))
+	require.NoError(t, err)
+	require.NoError(t, c.(*net.TCPConn).CloseWrite())
+	requireCut(t, c, waitTime)
+
+	line := tunnelEnd(t, logs)
+	assert.Equal(t, zap.InfoLevel, line.Level, "the client ended first: %s", line.Message)
+	assert.Equal(t, tunnelEOF, line.ContextMap()[keyReason])
 }
 
 func TestTunnelRefusedByProxy(t *testing.T) {
