@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -104,12 +103,9 @@ func (d Duration) MarshalYAML() (any, error) {
 
 // Load reads, defaults and validates the config file at path.
 func Load(path string) (*Config, error) {
-	if err := CheckNotWritableByOthers("config file", path); err != nil {
-		return nil, err
-	}
-	b, err := os.ReadFile(path)
+	b, err := readTrusted("config file", path)
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, err
 	}
 	c, err := Parse(b)
 	var fe *FileError

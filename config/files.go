@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 
@@ -31,10 +32,39 @@ func CheckNotWritableByOthers(what, path string) error {
 	if err != nil {
 		return fmt.Errorf("check %s: %w", what, err)
 	}
+	return checkTrusted(what, path, info)
+}
 
+// checkTrusted is CheckNotWritableByOthers on info, what was found at
+// path.
+func checkTrusted(what, path string, info fs.FileInfo) error {
 	if mode := info.Mode().Perm(); mode&othersWrite != 0 {
 		return fmt.Errorf("%s %s has mode %04o: %w; remove the write bits of group and "+
 			"others (chmod go-w)", what, path, uint32(mode), ErrWritableByOthers)
 	}
 	return fileperm.CheckOwner(what, path, info)
+}
+
+// readTrusted reads the file at path after checking, as
+// CheckNotWritableByOthers does, the file it opened: the file read is the
+// file checked, even if the path is switched in between.
+func readTrusted(what, path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	defer f.Close()
+
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	if err := checkTrusted(what, path, info); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	return b, nil
 }
