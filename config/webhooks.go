@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
-	"strings"
 )
 
 // Webhook is one receiver of audit events: a POST per request created,
@@ -17,8 +16,8 @@ type Webhook struct {
 	// audit trail: a new or renamed webhook starts from the newest event
 	// rather than replaying history.
 	Name string `yaml:"name"`
-	// URL receives the deliveries: https, or http to this host. Keep a
-	// Slack URL, which is a credential, as private as the file itself.
+	// URL receives the deliveries: https, or http to a loopback address.
+	// Keep a Slack URL, which is a credential, as private as the file.
 	URL string `yaml:"url"`
 	// SecretFile holds the HMAC-SHA256 signing secret, at least 16 bytes.
 	// A relative path is taken from the config file's directory. Required
@@ -101,12 +100,12 @@ func (w Webhook) validate(key string, resources map[string]bool) error {
 }
 
 // checkWebhookURL accepts an absolute https URL without user information,
-// or an http one to this host: a delivery carries who asked for what and
-// why, and a Slack URL's path is its credential, so neither crosses a
-// network in the clear. Errors show the scheme and host only.
+// or an http one to a loopback address: a delivery carries who asked for
+// what and why, and a Slack URL's path is its credential, so neither
+// crosses a network in the clear. Errors show the scheme and host only.
 func checkWebhookURL(key, raw string) error {
 	const want = "an https URL with a host and no user:password " +
-		"(http only to localhost or a loopback address)"
+		"(http only to a loopback address such as 127.0.0.1)"
 	u, err := url.Parse(raw)
 	if err != nil {
 		return invalid(key, "(does not parse)", want)
@@ -120,12 +119,9 @@ func checkWebhookURL(key, raw string) error {
 	return nil
 }
 
-// isLoopback reports whether host names this machine: localhost or a
-// loopback address.
+// isLoopback reports whether host is a loopback address. A name, even
+// localhost, is not: what it resolves to is up to the resolver.
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.IsLoopback()
 }

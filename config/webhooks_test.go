@@ -49,10 +49,12 @@ func TestLoadWebhooks(t *testing.T) {
 }
 
 func TestWebhookOverHTTPOnlyToThisHost(t *testing.T) {
-	for _, url := range []string{"http://127.0.0.1:9000/hook", "http://localhost/hook",
-		"http://[::1]:9000/hook", "https://hooks.example.test/hook"} {
+	for _, url := range []string{"http://127.0.0.1:9000/hook", "http://[::1]:9000/hook",
+		"https://hooks.example.test/hook", "https://localhost/hook"} {
 		assert.NoError(t, checkWebhookURL("url", url), url)
 	}
+	// A name may resolve anywhere, localhost included.
+	assert.Error(t, checkWebhookURL("url", "http://localhost/hook"))
 }
 
 func TestWebhooksRefused(t *testing.T) {
@@ -71,7 +73,7 @@ func TestWebhooksRefused(t *testing.T) {
 		{"http to another host", "- {name: ops, url: 'http://hooks.example.test/secret-path', " +
 			"secret_file: k}", `webhooks[ops].url: "http://hooks.example.test/..." is not ` +
 			`accepted; want an https URL with a host and no user:password (http only to ` +
-			`localhost or a loopback address)`},
+			`a loopback address such as 127.0.0.1)`},
 		{"http to a private address", "- {name: ops, url: 'http://10.0.0.8:8080/x', " +
 			"secret_file: k}", `webhooks[ops].url: "http://10.0.0.8:8080/..."`},
 		{"no host", "- {name: ops, url: '/relative', secret_file: k}",

@@ -6,9 +6,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,10 +39,11 @@ func newConnectCommand() *cobra.Command {
 		Long:  connectHelp,
 		Args:  namedArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkListen(listen, remote); err != nil {
+			local, err := localAddr(listen, remote, cmd.ErrOrStderr())
+			if err != nil {
 				return err
 			}
-			return runConnect(cmd, args[0], listen, proxyAddr, grantID)
+			return runConnect(cmd, args[0], local, proxyAddr, grantID)
 		},
 	}
 	f := cmd.Flags()
@@ -52,53 +55,52 @@ func newConnectCommand() *cobra.Command {
 	return cmd
 }
 
-// checkListen refuses a --listen address that other hosts could reach,
-// unless remote allows it: the tunnel asks nothing of whoever connects, so
-// anyone who reaches the port would use the grant in the user's name.
-func checkListen(listen string, remote bool) error {
-	host, _, err := net.SplitHostPort(listen)
+// listenAt is where the tunnel accepts plain TCP.
+type listenAt struct {
+	// network is tcp4 for an IPv4 address, so that 0.0.0.0 does not open
+	// the port to IPv6 too, as Go's "tcp" would.
+	network, addr string
+}
+
+// localAddr turns --listen into where to listen. It refuses an address
+// that other hosts could reach unless remote allows it, and then warns on
+// warn: the tunnel asks nothing of whoever connects, so anyone who reaches
+// the port would use the grant in the user's name. localhost becomes
+// 127.0.0.1, rather than whatever a resolver makes of the name.
+func localAddr(listen string, remote bool, warn io.Writer) (listenAt, error) {
+	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
-		return fmt.Errorf("--listen %q: want HOST:PORT, such as %s", listen, defaultListen)
+		return listenAt{}, fmt.Errorf("--listen %q: want HOST:PORT, such as %s", listen,
+			defaultListen)
 	}
-	if loopbackHost(host) {
-		return nil
-	}
-	if !remote {
-		return fmt.Errorf("--listen %q: not a loopback address, so anyone who can reach it "+
-			"would use your grant; listen on 127.0.0.1 or [::1], or pass --allow-remote "+
-			"if that is what you want", listen)
-	}
-	fmt.Fprintf(os.Stderr, "warning: %s is reachable from other hosts; whoever connects "+
-		"to it uses your grant\n", listen)
-	return nil
-}
-
-// listenNetwork is the network to listen on at listen: an IPv4 address
-// alone for an IPv4 host, so that 0.0.0.0 does not open the port to IPv6
-// too, as Go's "tcp" would.
-func listenNetwork(listen string) string {
-	host, _, err := net.SplitHostPort(listen)
-	if ip := net.ParseIP(host); err == nil && ip != nil && ip.To4() != nil {
-		return "tcp4"
-	}
-	return "tcp"
-}
-
-// loopbackHost reports whether host, from a --listen address, is
-// localhost or a loopback IP. An empty host means every address.
-func loopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
+	if strings.EqualFold(host, "localhost") {
+		host = "127.0.0.1"
 	}
 	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	switch {
+	case ip != nil && ip.IsLoopback():
+	case !remote:
+		return listenAt{}, fmt.Errorf("--listen %q: not a loopback address, so anyone who "+
+			"can reach it would use your grant; listen on 127.0.0.1 or [::1], or pass "+
+			"--allow-remote if that is what you want", listen)
+	default:
+		fmt.Fprintf(warn, "warning: %s is reachable from other hosts; whoever connects "+
+			"to it uses your grant\n", listen)
+	}
+
+	at := listenAt{network: "tcp", addr: net.JoinHostPort(host, port)}
+	if ip != nil && ip.To4() != nil {
+		at.network = "tcp4"
+	}
+	return at, nil
 }
 
 // grantPollInterval is how often connect asks whether its grant still holds,
 // so the tunnel ends with a revoke or release instead of failing silently.
 const grantPollInterval = 2 * time.Second
 
-func runConnect(cmd *cobra.Command, resource, listen, proxyAddr, grantID string) error {
+func runConnect(cmd *cobra.Command, resource string, listen listenAt,
+	proxyAddr, grantID string) error {
 	p, err := loadProfile()
 	if err != nil {
 		return err
@@ -120,7 +122,7 @@ func runConnect(cmd *cobra.Command, resource, listen, proxyAddr, grantID string)
 		return err
 	}
 
-	ln, err := net.Listen(listenNetwork(listen), listen)
+	ln, err := net.Listen(listen.network, listen.addr)
 	if err != nil {
 		return fmt.Errorf("--listen: %w", err)
 	}
