@@ -151,7 +151,10 @@ type heldSessions struct {
 
 func (s *heldSessions) OpenSession(grantID string, now time.Time) error {
 	n := s.waiting.Add(1)
-	for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
+	for p := s.peak.Load(); n > p; p = s.peak.Load() {
+		if s.peak.CompareAndSwap(p, n) {
+			break
+		}
 	}
 	<-s.release
 	s.waiting.Add(-1)

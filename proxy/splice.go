@@ -45,7 +45,7 @@ func (wouldBlock) Timeout() bool   { return false }
 func (wouldBlock) Temporary() bool { return true }
 
 // end names one of the two connections of a splice.
-type end int
+type end int32
 
 // The ends of splice(a, b).
 const (
