@@ -164,10 +164,16 @@ func TestDecodeErrorsPointAtTheFile(t *testing.T) {
 		{"a key misspelt in a block", "listen:\n  proxy: ':1'\n  admn: ':2'\n",
 			"3:3: admn: unknown key in listen"},
 		{"a value of the wrong kind", "resources:\n  - name: [web]\n",
-			"2:5: name: cannot unmarshal !!seq into string"},
+			"2:5: cannot unmarshal !!seq into string"},
+		{"a list where a block belongs", "trust_domain: x\nlisten:\n  - x\n",
+			"3:5: cannot unmarshal !!seq into config.Listen"},
 		// yaml places this one where the mapping it could not finish began.
 		{"not YAML", "listen:\n  proxy: ':1'\n admin: x\n",
-			"2:3: proxy: did not find expected key"},
+			"2:3: did not find expected key"},
+		{"a value over lines", "server_names: |\n  a\n  b\n",
+			"1:1: cannot unmarshal !!str `a\nb\n` into []string"},
+		{"a quoted key", "listen: {\"é\": 1, proxi: 2}\n",
+			"1:10: é: unknown key in listen"},
 		{"several problems", "trust_domian: x\nlisen: {}\n",
 			"1:1: trust_domian: unknown key in the top level; known: trust_domain, " +
 				"data_dir, listen, server_names, tls, webhooks, store, resources (and 1 more problem)"},

@@ -17,11 +17,15 @@ type FileError struct {
 	Problem string
 }
 
-// Error reads like a compiler's: "jitgate.yaml:14:7: KEY: PROBLEM".
+// Error reads like a compiler's: "jitgate.yaml:14:7: KEY: PROBLEM", or
+// without the key when the problem is not about one.
 func (e *FileError) Error() string {
 	pos := fmt.Sprintf("%d:%d", e.Line, e.Column)
 	if e.File != "" {
 		pos = e.File + ":" + pos
+	}
+	if e.Key == "" {
+		return fmt.Sprintf("%s: %s", pos, e.Problem)
 	}
 	return fmt.Sprintf("%s: %s: %s", pos, e.Key, e.Problem)
 }

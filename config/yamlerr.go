@@ -1,13 +1,13 @@
 package config
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -30,11 +30,12 @@ var sections = map[string]struct {
 }
 
 // lineError matches the position yaml puts before a problem.
-var lineError = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var lineError = regexp.MustCompile(`(?s)^(?:yaml: )?line (\d+): (.*)$`)
 
 // explainDecode turns yaml's decoding errors into a *FileError at the line
-// and column of the first one, naming the key written there. Unknown keys
-// are reported with the keys that would fit. doc is the decoded document.
+// and column of the first one. An unknown key is named, with the keys that
+// would fit; other problems are placed at the line's first character, as
+// yaml gives no column. doc is the decoded document.
 func explainDecode(err error, doc []byte) error {
 	problems := []string{err.Error()}
 	var te *yaml.TypeError
@@ -82,30 +83,24 @@ func explainProblem(problem string) string {
 	return msg
 }
 
-// keyOnLine returns where on line (from 1) of doc key is written, with
-// columns from 1. Without a key it returns the key that the line starts
-// with, or the line's text when it holds none.
+// keyOnLine returns key and the column (from 1, in characters) where it
+// is written on line (from 1) of doc, quoted or not; the column of the
+// line's first character when key is empty or not found there.
 func keyOnLine(doc []byte, line int, key string) (string, int) {
 	lines := strings.Split(string(doc), "\n")
 	if line < 1 || line > len(lines) {
-		return cmp.Or(key, fmt.Sprintf("line %d", line)), 1
+		return key, 1
 	}
 	text := lines[line-1]
+	column := func(byteAt int) int { return utf8.RuneCountInString(text[:byteAt]) + 1 }
 	if key != "" {
-		written := regexp.MustCompile(`(?:^|[\s{,])(` + regexp.QuoteMeta(key) + `)\s*:`)
+		quoted := regexp.QuoteMeta(key)
+		written := regexp.MustCompile(`(?:^|[\s{,])(["']?` + quoted + `["']?)\s*:`)
 		if at := written.FindStringSubmatchIndex(text); at != nil {
-			return key, at[2] + 1
+			return key, column(at[2])
 		}
 	}
-	body := strings.TrimLeft(text, " -{")
-	column := len(text) - len(body) + 1
-	if key != "" {
-		return key, column
-	}
-	if k, _, ok := strings.Cut(body, ":"); ok {
-		return strings.TrimSpace(k), column
-	}
-	return strings.TrimSpace(body), column
+	return key, column(len(text) - len(strings.TrimLeft(text, " -{")))
 }
 
 // yamlKeys lists the keys a struct type takes, in field order.
