@@ -263,7 +263,8 @@ func (ev *Evaluation) fitWindow(r Rule, now, end time.Time) {
 
 	short := end.Sub(now)
 	ev.note("duration %s shortened to %s: rule %s holds only until %s, the end of %s",
-		ev.Duration, short.Round(time.Second), r.Name, r.Window.Describe(end), r.Window)
+		FormatDuration(ev.Duration), FormatDuration(short.Round(time.Second)), r.Name,
+		r.Window.Describe(end), r.Window)
 	ev.Duration = short
 }
 
@@ -279,7 +280,8 @@ func (r Rule) windowEnd(now time.Time) (time.Time, string) {
 	case !ok:
 		return time.Time{}, ""
 	case end.Sub(now) < MinDuration:
-		return time.Time{}, fmt.Sprintf("%s closes in less than %s", r.Window, MinDuration)
+		return time.Time{}, fmt.Sprintf("%s closes in less than %s", r.Window,
+			FormatDuration(MinDuration))
 	}
 	return end, ""
 }
@@ -291,7 +293,8 @@ func (r Rule) miss(u User, d time.Duration, ticket string, now time.Time) string
 	case len(r.Requesters) > 0 && !anyIncludes(r.Requesters, u):
 		return fmt.Sprintf("%s is not one of %s", u.Name, describe(r.Requesters, ""))
 	case r.MaxDuration > 0 && d > r.MaxDuration:
-		return fmt.Sprintf("duration %s is over %s", d, r.MaxDuration)
+		return fmt.Sprintf("duration %s is over %s", FormatDuration(d),
+			FormatDuration(r.MaxDuration))
 	case r.Window != nil && !r.Window.Contains(now):
 		return fmt.Sprintf("%s is outside %s", r.Window.Describe(now), r.Window)
 	case r.Ticket && ticket == "":

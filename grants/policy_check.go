@@ -51,18 +51,18 @@ func (p Policy) Check() error {
 func (p Policy) checkNumbers() error {
 	switch {
 	case p.MaxDuration < 0:
-		return policyErr("max_duration", "%s is negative", p.MaxDuration)
+		return policyErr("max_duration", "%s is negative", FormatDuration(p.MaxDuration))
 	case p.MaxDuration > 0 && p.MaxDuration < MinDuration:
 		return policyErr("max_duration", "%s is under the shortest grant, %s",
-			p.MaxDuration, MinDuration)
+			FormatDuration(p.MaxDuration), FormatDuration(MinDuration))
 	case p.Approvals < 0 || p.Approvals > MaxApprovals:
 		return policyErr("approvals", "%d is not from 1 to %d", p.Approvals, MaxApprovals)
 	case p.PendingTTL < 0:
-		return policyErr("pending_ttl", "%s is negative", p.PendingTTL)
+		return policyErr("pending_ttl", "%s is negative", FormatDuration(p.PendingTTL))
 	case p.MaxSessions < 0:
 		return policyErr("max_sessions", "%d is negative", p.MaxSessions)
 	case p.IdleTimeout < 0:
-		return policyErr("idle_timeout", "%s is negative", p.IdleTimeout)
+		return policyErr("idle_timeout", "%s is negative", FormatDuration(p.IdleTimeout))
 	}
 	return nil
 }
@@ -154,7 +154,8 @@ func (p Policy) checkRule(field string, r Rule) error {
 		return err
 	}
 	if r.MaxDuration < 0 {
-		return policyErr(field+".max_duration", "%s is negative", r.MaxDuration)
+		return policyErr(field+".max_duration", "%s is negative",
+			FormatDuration(r.MaxDuration))
 	}
 	if p.outsideRequesters(r) {
 		return policyErr(field+".requesters", "none of %s may request the resource "+

@@ -69,7 +69,7 @@ func TestConditionalApproval(t *testing.T) {
 	assert.Equal(t, 2*time.Hour, r.Duration)
 	assert.Equal(t, []string{
 		"duration 3h shortened to the 2h maximum",
-		"rule oncall-office-hours does not apply: duration 2h0m0s is over 1h0m0s",
+		"rule oncall-office-hours does not apply: duration 2h is over 1h",
 	}, r.Notes, "what the request needs is its live needs, not a note")
 
 	stored, err := e.svc.Request(t.Context(), r.ID)
@@ -119,7 +119,7 @@ func TestRuleGrantEndsWithItsWindow(t *testing.T) {
 	assert.Equal(t, closing, g.NotAfter)
 	assert.Equal(t, closing, e.signer.grants[0].NotAfter, "the certificate ends too")
 	assert.Equal(t, 10*time.Minute, r.Duration)
-	assert.Contains(t, r.Notes, "duration 8h0m0s shortened to 10m0s: rule "+
+	assert.Contains(t, r.Notes, "duration 8h shortened to 10m: rule "+
 		"office-hours holds only until Fri 18:00 in Europe/Berlin, the end of "+
 		"Mon-Fri 08:00-18:00 Europe/Berlin")
 	assert.NoError(t, e.table.Check(g.ID, "alice", "db", closing.Add(-time.Second)))

@@ -70,7 +70,7 @@ func (s *Service) create(tx Tx, fx *effects, n NewRequest) (Request, error) {
 		return Request{}, err
 	}
 	fx.request(r)
-	detail := fmt.Sprintf("resource=%s duration=%s", r.Resource, r.Duration)
+	detail := fmt.Sprintf("resource=%s duration=%s", r.Resource, FormatDuration(r.Duration))
 	if err := s.audit(tx, r.User, "request.create", r.ID, detail); err != nil {
 		return Request{}, err
 	}
@@ -249,7 +249,7 @@ func (s *Service) decide(ctx context.Context, id, approver string,
 
 	if expired {
 		return Request{}, fmt.Errorf("request %s expired: no decision within %s: %w",
-			id, s.ttlOf(r.Resource), ErrConflict)
+			id, FormatDuration(s.ttlOf(r.Resource)), ErrConflict)
 	}
 	return r, nil
 }

@@ -422,7 +422,7 @@ func TestDecidingAnOverdueRequestExpiresIt(t *testing.T) {
 			e.clock.Advance(time.Second)
 			_, err = tc.decide(t.Context(), e.svc, late)
 			require.ErrorIs(t, err, ErrConflict)
-			assert.ErrorContains(t, err, "expired: no decision within 24h0m0s")
+			assert.ErrorContains(t, err, "expired: no decision within 24h")
 
 			stored, err := e.svc.Request(t.Context(), late)
 			require.NoError(t, err)

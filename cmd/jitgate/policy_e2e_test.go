@@ -203,7 +203,7 @@ func TestConditionalApprovalFallsBackToPeople(t *testing.T) {
 		{"outside the window", "other", tm.olga, 30 * time.Minute, "30m",
 			"is outside Mon-Sun"},
 		{"over the rule's hour", "echo", tm.olga, 90 * time.Minute, "1h30m",
-			"duration 1h30m0s is over 1h0m0s"},
+			"duration 1h30m is over 1h"},
 		{"capped, still over", "echo", tm.olga, 3 * time.Hour, "2h",
 			"shortened to the 2h maximum"},
 		{"not on call", "echo", tm.alice, 30 * time.Minute, "30m",
