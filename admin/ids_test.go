@@ -74,8 +74,8 @@ func TestIDOfTheOtherKindIsRefused(t *testing.T) {
 	assert.Equal(t, grants.GrantActive, g.State)
 }
 
-// TestNotFoundSaysItOnce checks every kind of 404 for the status and the
-// message both saying "not found": the client prints them together.
+// TestNotFoundSaysItOnce checks that no kind of 404 repeats "not found" in
+// its message: the client prints the status and the message together.
 func TestNotFoundSaysItOnce(t *testing.T) {
 	f := newFlowFixture(t)
 	ctx := context.Background()

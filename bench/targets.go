@@ -34,9 +34,11 @@ func (md *mdWriter) targets() {
 
 	full := md.fullRatio(ServerBare, KexX25519, busyConns)
 	md.row(fmt.Sprintf("full handshakes ≥ 1.1x bare crypto/tls (%d conns)", busyConns),
-		md.exactRounds(full, ServerBare, ModeFull, busyConns), verdict(full > 0, full >= 1.1))
+		md.exactRounds(full, ServerBare, ModeFull, busyConns),
+		verdict(full > 0, full >= 1.1))
 	nginx := md.fullRatio(ServerNginx, KexX25519, busyConns)
-	md.row("full handshakes ≥ 2.5x nginx", md.exactRounds(nginx, ServerNginx, ModeFull, busyConns),
+	md.row("full handshakes ≥ 2.5x nginx",
+		md.exactRounds(nginx, ServerNginx, ModeFull, busyConns),
 		verdict(nginx > 0, nginx >= 2.5))
 	md.row("full handshakes ≥ 1.3x ghostunnel", "ghostunnel is not packaged in Debian 12",
 		metNA)
@@ -46,9 +48,11 @@ func (md *mdWriter) targets() {
 	md.checkTargets()
 
 	tpBare, tpNginx := md.bytesRatio(ServerBare, false), md.bytesRatio(ServerNginx, false)
-	md.row("throughput ≥ 0.8x bare (MB/s)", md.exactRounds(tpBare, ServerBare, ModeThroughput, 1),
+	md.row("throughput ≥ 0.8x bare (MB/s)",
+		md.exactRounds(tpBare, ServerBare, ModeThroughput, 1),
 		verdict(tpBare > 0, tpBare >= 0.8))
-	md.row("throughput ≥ 1.5x nginx (MB/s)", md.exactRounds(tpNginx, ServerNginx, ModeThroughput, 1),
+	md.row("throughput ≥ 1.5x nginx (MB/s)",
+		md.exactRounds(tpNginx, ServerNginx, ModeThroughput, 1),
 		verdict(tpNginx > 0, tpNginx >= 1.5))
 	bare := md.get(ServerBare, KexX25519, ModeRTT, 1).Latency.P50
 	over := j(ModeRTT, 1).Latency.P50 - bare

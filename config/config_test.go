@@ -176,7 +176,8 @@ func TestDecodeErrorsPointAtTheFile(t *testing.T) {
 			"1:10: é: unknown key in listen"},
 		{"several problems", "trust_domian: x\nlisen: {}\n",
 			"1:1: trust_domian: unknown key in the top level; known: trust_domain, " +
-				"data_dir, listen, server_names, tls, webhooks, store, resources (and 1 more problem)"},
+				"data_dir, listen, server_names, tls, webhooks, store, resources " +
+				"(and 1 more problem)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -192,7 +193,8 @@ func TestDecodeErrorsPointAtTheFile(t *testing.T) {
 		path := filepath.Join(t.TempDir(), FileName)
 		require.NoError(t, os.WriteFile(path, []byte("listen: {proxi: ':1'}\n"), 0o600))
 		_, err := Load(path)
-		assert.EqualError(t, err, path+":1:10: proxi: unknown key in listen; known: proxy, admin, metrics")
+		assert.EqualError(t, err,
+			path+":1:10: proxi: unknown key in listen; known: proxy, admin, metrics")
 	})
 }
 

@@ -20,9 +20,10 @@ const othersWrite fs.FileMode = 0o022
 
 // CheckNotWritableByOthers refuses path when its group or others may write
 // it, or when it belongs to a user other than the one running jitgate and
-// root, who may write it whatever its mode: the config file (its policies), the data directory (its CA and
-// store) and the store file are jitgate's decisions, and whoever can change
-// them can grant themselves access. A path that does not exist passes: what
+// root, who may write it whatever its mode: the config file (its
+// policies), the data directory (its CA and store) and the store file are
+// jitgate's decisions, and whoever can change them can grant themselves
+// access. A path that does not exist passes: what
 // jitgate creates, it creates private.
 func CheckNotWritableByOthers(what, path string) error {
 	info, err := os.Stat(path)

@@ -43,7 +43,8 @@ func TestTLSMinVersion(t *testing.T) {
 	for _, v := range []string{"1.1", "1.0", "TLS1.2", "1.4"} {
 		_, err := Parse([]byte("tls: {min_version: '" + v + "'}\n"))
 		require.ErrorIs(t, err, ErrInvalid, v)
-		assert.ErrorContains(t, err, `tls.min_version: "`+v+`" is not accepted; want "1.3" or "1.2"`)
+		assert.ErrorContains(t, err,
+			`tls.min_version: "`+v+`" is not accepted; want "1.3" or "1.2"`)
 	}
 }
 

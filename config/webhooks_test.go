@@ -70,8 +70,8 @@ func TestWebhooksRefused(t *testing.T) {
 			`webhooks[1].name: "ops" is not accepted; want a name no other webhook has`},
 		{"ftp", "- {name: ops, url: 'ftp://h/secret-path', secret_file: k}",
 			`webhooks[ops].url: "ftp://h/..."`},
-		{"http to another host", "- {name: ops, url: 'http://hooks.example.test/secret-path', " +
-			"secret_file: k}", `webhooks[ops].url: "http://hooks.example.test/..." is not ` +
+		{"http to another host", "- {name: ops, " +
+			"url: 'http://hooks.example.test/secret-path', secret_file: k}", `webhooks[ops].url: "http://hooks.example.test/..." is not ` +
 			`accepted; want an https URL with a host and no user:password (http only to ` +
 			`a loopback address such as 127.0.0.1)`},
 		{"http to a private address", "- {name: ops, url: 'http://10.0.0.8:8080/x', " +

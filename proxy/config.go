@@ -46,9 +46,10 @@ type Checker interface {
 // use.
 type Sessions interface {
 	// OpenSession is called once for every connection that passed Check,
-	// full or resumed handshake alike, once the handshake has proved that
-	// the client holds its certificate's key; an error refuses the
-	// connection like a Check error.
+	// full or resumed handshake alike, when the handshake is over: a full
+	// one has then proved that the client holds its certificate's key, a
+	// resumed one that it holds a ticket issued to such a client. An error
+	// refuses the connection like a Check error.
 	OpenSession(grantID string, now time.Time) error
 	// IdleLimited reports whether grantID ends when idle, so that the
 	// traffic of its connections must be reported through Activity.

@@ -113,10 +113,10 @@ func unknownName(s *Server, serverName, fixed string) bool {
 }
 
 // admit is the inline check of one handshake, full or resumed. It returns
-// the claims of an admitted client, or a *denial. crypto/tls calls it
-// before it checks the client's proof of holding the certificate's key, so
-// admit changes nothing: a session is counted once the handshake is over. fixed is the resource of a
-// dedicated listener, "" for the shared one.
+// the claims of an admitted client, or a *denial. fixed is the resource of
+// a dedicated listener, "" for the shared one. crypto/tls calls it before
+// it checks the client's proof of holding the certificate's key, so admit
+// counts no session: that waits for the end of the handshake.
 func (s *Server) admit(cs tls.ConnectionState, fixed string) (ca.Claims, error) {
 	if len(cs.PeerCertificates) == 0 {
 		return ca.Claims{}, &denial{reason: reasonNoCert}

@@ -38,7 +38,9 @@ func (d *durationValue) Set(s string) error {
 }
 
 // String returns the duration as jitgate writes durations everywhere: 30m.
-func (d *durationValue) String() string { return grants.FormatDuration(time.Duration(*d)) }
+func (d *durationValue) String() string {
+	return grants.FormatDuration(time.Duration(*d))
+}
 
 // Type names the value in --help.
 func (d *durationValue) Type() string { return "duration" }
