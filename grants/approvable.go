@@ -1,7 +1,6 @@
 package grants
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -10,14 +9,18 @@ import (
 // for more approvals under p than the users in tx can give it now. Without
 // it, a policy whose listed approvers are not users, are disabled or lack
 // the approver role leaves its requests pending until they expire, with
-// nothing to tell the requester why.
+// nothing to tell the requester why. The refusal names the listed people
+// who cannot approve, not why: whether an account exists or is disabled
+// is for admins to look up.
 func checkApprovable(tx Tx, p Policy, r Request) error {
 	users, err := tx.Users()
 	if err != nil {
 		return err
 	}
 	can := 0
+	byName := make(map[string]User, len(users))
 	for _, u := range users {
+		byName[u.Name] = u
 		if p.MayDecide(u, r) == nil {
 			can++
 		}
@@ -27,37 +30,33 @@ func checkApprovable(tx Tx, p Policy, r Request) error {
 		return nil
 	}
 
-	return fmt.Errorf("a request for %s cannot be approved now: its policy needs %s "+
-		"from %s and %s can give them%s; an admin can fix the users or the policy: %w",
+	return fmt.Errorf("a request for %s cannot be approved now: its policy asks for %s "+
+		"from %s, but %s may approve it%s; an admin can fix the users or the policy: %w",
 		r.Resource, count(need, "approval"), describe(p.Approvers, "any approver"),
-		count(can, "user"), unable(tx, p, r), ErrConflict)
+		count(can, "user"), unable(p, r, byName), ErrConflict)
 }
 
-// unable says why the users p lists by name, other than r's requester,
-// cannot approve r, as " (carol is not a user; dave is disabled)".
-func unable(tx Tx, p Policy, r Request) string {
-	var why []string
+// unable names the users p lists who cannot approve r, other than its
+// requester, as " (carol and dave cannot)"; users holds everyone by name.
+func unable(p Policy, r Request, users map[string]User) string {
+	var names []string
 	for _, pr := range p.Approvers {
 		name := string(pr)
 		if _, isGroup := pr.Group(); isGroup || name == r.User {
 			continue
 		}
-		u, err := tx.User(name)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			why = append(why, name+" is not a user")
-		case err != nil:
-			// The explanation leaves out a user it could not read.
-		case u.Disabled:
-			why = append(why, name+" is disabled")
-		case !u.Has(RoleApprover):
-			why = append(why, name+" lacks the approver role")
+		if u, ok := users[name]; !ok || p.MayDecide(u, r) != nil {
+			names = append(names, name)
 		}
 	}
-	if len(why) == 0 {
+	switch len(names) {
+	case 0:
 		return ""
+	case 1:
+		return " (" + names[0] + " cannot)"
 	}
-	return " (" + strings.Join(why, "; ") + ")"
+	last := len(names) - 1
+	return " (" + strings.Join(names[:last], ", ") + " and " + names[last] + " cannot)"
 }
 
 // count returns n and noun, with an s unless n is 1; "no" for none.

@@ -16,15 +16,19 @@ func TestRequestNobodyCanApproveIsRefused(t *testing.T) {
 	}{
 		{"a listed approver is not a user",
 			Policy{Approvals: 2, Approvers: []Principal{"bob", "carrol"}},
-			"a request for db cannot be approved now: its policy needs 2 approvals from " +
-				"bob, carrol and 1 user can give them (carrol is not a user); an admin can " +
+			"a request for db cannot be approved now: its policy asks for 2 approvals " +
+				"from bob, carrol, but 1 user may approve it (carrol cannot); an admin can " +
 				"fix the users or the policy"},
 		{"a listed approver lacks the role",
 			Policy{Approvals: 2, Approvers: []Principal{"bob", "mallory"}},
-			"(mallory lacks the approver role)"},
+			"(mallory cannot)"},
+		{"two listed approvers cannot",
+			Policy{Approvals: 3, Approvers: []Principal{"bob", "carrol", "mallory"}},
+			"but 1 user may approve it (carrol and mallory cannot)"},
 		{"the approvers' group has no members",
 			Policy{Approvers: []Principal{"group:night-shift"}},
-			"its policy needs 1 approval from group:night-shift and no user can give them"},
+			"its policy asks for 1 approval from group:night-shift, but no user may " +
+				"approve it;"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,5 +68,6 @@ func TestRequestersOwnApprovalIsNotCounted(t *testing.T) {
 	_, err := e.svc.CreateRequest(t.Context(), NewRequest{User: "erin", Resource: "db",
 		Duration: time.Hour, Reason: "fix", CSR: []byte(testCSR)})
 	require.ErrorIs(t, err, ErrConflict, "erin cannot approve her own request")
-	assert.ErrorContains(t, err, "1 user can give them;")
+	assert.ErrorContains(t, err, "but 1 user may approve it;",
+		"erin is listed, but not counted, nor named as unable")
 }
