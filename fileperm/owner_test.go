@@ -39,3 +39,27 @@ func TestCheckOwner(t *testing.T) {
 	require.NoError(t, os.Chown(path, 0, 0))
 	assert.NoError(t, check(), "root's files are trusted")
 }
+
+func TestCheckOwnerAsAnotherUser(t *testing.T) {
+	const self = 1000
+	path := filepath.Join(t.TempDir(), "jitgate.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("x"), 0o600))
+	check := func() error {
+		info, err := os.Stat(path)
+		require.NoError(t, err)
+		return checkOwner("config file", path, info, self)
+	}
+	if os.Geteuid() == 0 {
+		require.NoError(t, check(), "root's files are trusted by every user")
+	}
+
+	if err := os.Chown(path, self, self); err != nil {
+		t.Skipf("giving a file to another user needs root: %v", err)
+	}
+	require.NoError(t, check(), "the user's own file")
+
+	require.NoError(t, os.Chown(path, nobody, nobody))
+	assert.EqualError(t, check(), "config file "+path+" belongs to user 65534, not to "+
+		"user 1000, who runs jitgate, or root: owned by another user; give it to that "+
+		"user (chown)")
+}

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/jitgate/jitgate/config"
 )
@@ -85,18 +84,14 @@ func (p *profile) path(parts ...string) string {
 
 // writePrivate writes a file readable by its owner alone, creating its
 // directory (also owner-only) when needed. It refuses a directory others
-// may write or another user owns, where they could swap the CA bundle or
-// the profile. The
-// content goes to a new owner-only file that then replaces path, so it is
-// never readable by others, not even for a moment, and a symbolic link at
-// path is replaced rather than followed.
+// may write or another user owns (config.CheckNotWritableByOthers follows
+// links), where they could swap the CA bundle or the profile. The content
+// goes to a new owner-only file that then replaces path, so it is never
+// readable by others, not even for a moment, and a symbolic link at path is
+// replaced rather than followed.
 func writePrivate(path string, b []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	// Ownership first: it is the stricter check, as root does not pass it.
-	if err := checkOwnedByMe("profile directory", dir); err != nil {
 		return err
 	}
 	if err := config.CheckNotWritableByOthers("profile directory", dir); err != nil {
@@ -115,21 +110,6 @@ func writePrivate(path string, b []byte) error {
 	if err := os.Rename(f.Name(), path); err != nil {
 		os.Remove(f.Name())
 		return err
-	}
-	return nil
-}
-
-// checkOwnedByMe refuses path, followed through symbolic links, when
-// another user owns it: its owner could replace what is written there.
-func checkOwnedByMe(what, path string) error {
-	info, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("check %s: %w", what, err)
-	}
-	st, ok := info.Sys().(*syscall.Stat_t)
-	if ok && int(st.Uid) != os.Getuid() {
-		return fmt.Errorf("%s %s belongs to uid %d, not to you (uid %d); "+
-			"use a directory of your own", what, path, st.Uid, os.Getuid())
 	}
 	return nil
 }

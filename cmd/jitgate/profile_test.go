@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/jitgate/jitgate/config"
+	"github.com/jitgate/jitgate/fileperm"
 )
 
 func TestWritePrivate(t *testing.T) {
@@ -60,7 +61,8 @@ func TestWritePrivate(t *testing.T) {
 		require.NoError(t, os.Symlink(owned, link))
 
 		err := writePrivate(filepath.Join(link, "key.pem"), []byte("new"))
-		require.ErrorContains(t, err, "belongs to uid 65534, not to you")
+		require.ErrorIs(t, err, fileperm.ErrForeignOwner)
+		require.ErrorContains(t, err, "belongs to user 65534")
 		entries, err := os.ReadDir(owned)
 		require.NoError(t, err)
 		assert.Empty(t, entries, "a refused write left a file")
