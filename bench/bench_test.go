@@ -18,7 +18,7 @@ import (
 //
 //   - hit/grants=N/spread: N active grants cached, each checked in turn,
 //     so that the large tables are read from memory rather than from a
-//     warm CPU cache: the revocation-set lookup, the LRU lookup and the
+//     warm CPU cache: the revocation-set lookup, the cache lookup and the
 //     comparisons; hit/grants=N/same checks one of them again and again;
 //   - floor/entries=N/spread: no grant check, one lookup in a plain Go map
 //     of N entries, each in turn: the memory floor under the spread hits;

@@ -173,7 +173,7 @@ func TestFeedCatchesUpAfterItsConnectionIsKilled(t *testing.T) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return b.table.distrusted.Load() },
 		feedWait, time.Millisecond, "the feed did not notice its connection end")
-	assert.Zero(t, b.table.cache.Len(), "the cache kept entries without a feed")
+	assert.Zero(t, b.table.cache.len(), "the cache kept entries without a feed")
 	assert.ErrorIs(t, b.table.Check("gr_1", "alice", "db", now), ErrStoreUnavailable,
 		"a check without feed or store did not fail closed")
 

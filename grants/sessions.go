@@ -17,7 +17,7 @@ import (
 // shared by every replica. It fails closed when the store cannot be
 // written.
 func (t *Table) OpenSession(grantID string, now time.Time) error {
-	c, ok := t.cache.Peek(grantID)
+	c, ok := t.cache.get(grantID)
 	if !ok {
 		g, err := t.read(grantID)
 		if err != nil {
@@ -86,7 +86,7 @@ func sessionErr(err error) error {
 // have no idle timeout are ignored; for the others Sweep stores the latest
 // traffic and ends the grant when there was none for its idle timeout.
 func (t *Table) Activity(grantID string, at time.Time) {
-	if c, ok := t.cache.Peek(grantID); ok && !c.idle {
+	if c, ok := t.cache.get(grantID); ok && !c.idle {
 		return
 	}
 	t.activity.record(grantID, at)
@@ -159,6 +159,6 @@ func (a *activity) keep(ids []string) {
 // the cache does not hold counts as limited: watched for nothing is safer
 // than ended while busy.
 func (t *Table) IdleLimited(grantID string) bool {
-	c, ok := t.cache.Peek(grantID)
+	c, ok := t.cache.get(grantID)
 	return !ok || c.idle
 }

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // checkReadTimeout bounds the one store read of a cache miss, so that a
@@ -22,47 +20,6 @@ type Change struct {
 	// NotAfter is the grant's end; after it the grant is refused whatever
 	// its state, so the revocation set can forget it. Zero means unknown.
 	NotAfter time.Time
-}
-
-// cached is what the Table keeps of a grant: what Check compares.
-type cached struct {
-	user      string
-	resource  string
-	notBefore int64
-	notAfter  int64
-	state     GrantState
-	// limited and idle say whether the grant has a session limit and an
-	// idle timeout, which OpenSession and Activity act on.
-	limited bool
-	idle    bool
-}
-
-func cachedOf(g Grant) cached {
-	return cached{
-		user:      g.User,
-		resource:  g.Resource,
-		notBefore: g.NotBefore.UnixNano(),
-		notAfter:  g.NotAfter.UnixNano(),
-		state:     g.State,
-		limited:   g.MaxSessions > 0,
-		idle:      g.IdleTimeout > 0,
-	}
-}
-
-// check compares a cached grant with a connection's claims at now, in unix
-// nanoseconds.
-func (c cached) check(user, resource string, now int64) error {
-	switch {
-	case c.user != user:
-		return ErrWrongUser
-	case c.resource != resource:
-		return ErrWrongResource
-	case now < c.notBefore:
-		return ErrNotYetValid
-	case now >= c.notAfter:
-		return ErrGrantExpired
-	}
-	return stateErr(c.state)
 }
 
 // stateErr is the refusal for a grant in state, nil when it is active. An
@@ -81,14 +38,14 @@ func stateErr(state GrantState) error {
 	return ErrUnknownGrant
 }
 
-// Table answers the proxy's inline grant check. Decisions are cached in an
-// LRU; grants that were revoked or released sit in a revocation set that is
+// Table answers the proxy's inline grant check. Grants are cached in a
+// bounded map; grants that were revoked or released sit in a revocation set that is
 // consulted before the cache. A Table over a store that other processes
 // write trusts its cache only while a Feed tells it of their changes. It
 // is safe for concurrent use.
 type Table struct {
 	store  Store
-	cache  *lru.Cache[string, cached]
+	cache  *grantCache
 	hits   atomic.Uint64
 	misses atomic.Uint64
 	// distrusted is set while the cache may miss changes made elsewhere:
@@ -112,9 +69,9 @@ type Table struct {
 // NewTable returns a Table over store holding up to size cached grants, with
 // the revocation set loaded from the store.
 func NewTable(store Store, size int) (*Table, error) {
-	cache, err := lru.New[string, cached](size)
+	cache, err := newGrantCache(size)
 	if err != nil {
-		return nil, fmt.Errorf("grant cache of size %d: %w", size, err)
+		return nil, err
 	}
 
 	t := &Table{
@@ -159,7 +116,13 @@ func (t *Table) Check(grantID, user, resource string, now time.Time) error {
 		return err
 	}
 
-	c, err := t.lookup(grantID)
+	if !t.distrusted.Load() {
+		if hit, err := t.cache.check(grantID, user, resource, now.UnixNano()); hit {
+			t.hits.Add(1)
+			return err
+		}
+	}
+	c, err := t.miss(grantID)
 	if err != nil {
 		return err
 	}
@@ -178,19 +141,9 @@ func (t *Table) revokedErr(grantID string) error {
 	return stateErr(c.State)
 }
 
-// lookup returns the cached grant, reading the store on a miss or while
-// the cache is distrusted. A hit peeks: it takes the cache's read lock and
-// leaves the recency order alone, so concurrent handshakes do not queue on
-// one lock and a hit touches no list nodes. Entries therefore leave the
-// cache in the order they came in; one that is still in use costs one
-// store read when it comes back.
-func (t *Table) lookup(grantID string) (cached, error) {
-	if !t.distrusted.Load() {
-		if c, ok := t.cache.Peek(grantID); ok {
-			t.hits.Add(1)
-			return c, nil
-		}
-	}
+// miss reads a grant that Check did not find in the cache, and caches it
+// unless the cache is distrusted.
+func (t *Table) miss(grantID string) (cached, error) {
 	t.misses.Add(1)
 
 	if grantID == "" {
@@ -216,16 +169,16 @@ func (t *Table) remember(grantID string, c cached, epoch uint64) {
 	if t.distrusted.Load() {
 		return
 	}
-	t.cache.Add(grantID, c)
+	t.cache.add(grantID, c)
 	if t.epoch.Load() != epoch || t.distrusted.Load() {
-		t.cache.Remove(grantID)
+		t.cache.remove(grantID)
 	}
 }
 
 // forget drops grantID from the cache.
 func (t *Table) forget(grantID string) {
 	t.epoch.Add(1)
-	t.cache.Remove(grantID)
+	t.cache.remove(grantID)
 }
 
 // distrust stops the Table from answering out of its cache, and empties
@@ -234,7 +187,7 @@ func (t *Table) forget(grantID string) {
 func (t *Table) distrust() {
 	t.distrusted.Store(true)
 	t.epoch.Add(1)
-	t.cache.Purge()
+	t.cache.purge()
 }
 
 // trust lets the Table cache again, once a Feed has caught up.

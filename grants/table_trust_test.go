@@ -14,16 +14,16 @@ func TestTableDistrusted(t *testing.T) {
 	f := newTableFixture(t)
 	table := f.table(t)
 	require.NoError(t, table.Check("active", "alice", "db", f.now))
-	require.Equal(t, 1, table.cache.Len())
+	require.Equal(t, 1, table.cache.len())
 
 	table.distrust()
-	assert.Zero(t, table.cache.Len(), "distrust kept the cache")
+	assert.Zero(t, table.cache.len(), "distrust kept the cache")
 	views := f.store.views.Load()
 	for range 3 {
 		require.NoError(t, table.Check("active", "alice", "db", f.now))
 	}
 	assert.Equal(t, views+3, f.store.views.Load(), "a distrusted check skipped the store")
-	assert.Zero(t, table.cache.Len(), "a distrusted check cached")
+	assert.Zero(t, table.cache.len(), "a distrusted check cached")
 
 	table.trust()
 	views = f.store.views.Load()
@@ -58,5 +58,5 @@ func TestTableMissDoesNotCacheAcrossAChange(t *testing.T) {
 		table.Ended(Change{GrantID: "active", State: GrantExpired})
 	}
 	require.NoError(t, table.Check("active", "alice", "db", f.now))
-	assert.Zero(t, table.cache.Len(), "a read older than a change was cached")
+	assert.Zero(t, table.cache.len(), "a read older than a change was cached")
 }
