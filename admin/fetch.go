@@ -34,6 +34,11 @@ func FetchCA(ctx context.Context, addr string, fingerprint []byte) ([]byte, erro
 	}
 
 	body, served, err := getUntrusted(ctx, net.JoinHostPort(host, port))
+	if refusedHandshake(err) {
+		return nil, fmt.Errorf("fetch CA from %s: %w: the admin API serves the CA "+
+			"to anyone, so this looks like jitgate's proxy; give the admin API's "+
+			"address (listen.admin in jitgate.yaml, port 8444 by default)", addr, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("fetch CA from %s: %w", addr, err)
 	}
@@ -42,6 +47,14 @@ func FetchCA(ctx context.Context, addr string, fingerprint []byte) ([]byte, erro
 		return nil, fmt.Errorf("fetch CA from %s: %w", addr, err)
 	}
 	return bundle, nil
+}
+
+// refusedHandshake reports whether err is a TLS alert from the server, as
+// jitgate's proxy sends a client that names no resource or shows no
+// certificate.
+func refusedHandshake(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error"
 }
 
 // getUntrusted reads GET /v1/ca without verifying the server, and returns
