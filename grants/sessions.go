@@ -12,10 +12,10 @@ import (
 // OpenSession counts a new connection of grantID. It is called once for
 // each connection that passed Check, full or resumed handshake alike, and
 // refuses with ErrSessionLimit a grant whose MaxSessions are used up. A
-// grant without a limit costs a cache lookup and no allocation; one with a
-// limit costs a store write, so that the count survives a restart and is
-// shared by every replica. It fails closed when the store cannot be
-// written.
+// grant without a limit costs a cache lookup and no allocation when it is
+// cached, one store read when not; one with a limit costs a store write,
+// so that the count survives a restart and is shared by every replica. It
+// fails closed when the store cannot be written.
 func (t *Table) OpenSession(grantID string, now time.Time) error {
 	c, ok := t.cache.get(grantID)
 	if !ok {

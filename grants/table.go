@@ -164,15 +164,13 @@ func (t *Table) miss(grantID string) (cached, error) {
 // remember caches what a miss read unless the cache is distrusted or was
 // invalidated since the read began at epoch: what was read may predate
 // the change the invalidation was for. An invalidation counts before it
-// removes, so whichever of the two runs second leaves the entry out.
+// removes, and the cache decides whether to add under the lock that
+// removing takes, so once an invalidation has returned no read from
+// before it is in the cache, not even for a moment.
 func (t *Table) remember(grantID string, c cached, epoch uint64) {
-	if t.distrusted.Load() {
-		return
-	}
-	t.cache.add(grantID, c)
-	if t.epoch.Load() != epoch || t.distrusted.Load() {
-		t.cache.remove(grantID)
-	}
+	t.cache.add(grantID, c, func() bool {
+		return !t.distrusted.Load() && t.epoch.Load() == epoch
+	})
 }
 
 // forget drops grantID from the cache.
