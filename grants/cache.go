@@ -83,12 +83,12 @@ func (c cached) check(user, resource string, now int64) error {
 // concurrent use.
 //
 // A hit is one lookup in a Go map under a read lock, which copies the
-// 32-byte entry out. A general-purpose LRU costs a hit a lock of its own, a
-// pointer to follow to a list node, and copies of a larger entry: in an A/B
-// run of the same Check over golang-lru, hits took 21 to 47% longer. Adding to a
-// full cache evicts an arbitrary entry rather than the least recently
-// used one; an evicted grant that is still in use costs one store read
-// when it comes back.
+// 32-byte entry out. A general-purpose LRU costs a hit a lock of its own,
+// a pointer to follow to a list node, and copies of a larger entry: in an
+// A/B run of the same Check over golang-lru, hits took 21 to 47% longer.
+// Adding to a full cache evicts an arbitrary entry rather than the least
+// recently used one; an evicted grant that is still in use costs one store
+// read when it comes back.
 type grantCache struct {
 	size    int
 	mu      sync.RWMutex
@@ -125,9 +125,10 @@ func (c *grantCache) check(id, user, resource string, now int64) (hit bool, err 
 	return true, e.check(user, resource, now)
 }
 
-// add caches e as the grant of id if fresh, called under the lock that
-// remove and purge take, says it is still current, evicting another grant
-// when the cache is full.
+// add caches e as the grant of id, evicting another grant when the cache
+// is full, unless fresh says e is out of date. fresh runs under the lock
+// that remove and purge take, so a removal it could not see yet comes
+// after the add and undoes it.
 func (c *grantCache) add(id string, e cached, fresh func() bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -39,10 +39,10 @@ func stateErr(state GrantState) error {
 }
 
 // Table answers the proxy's inline grant check. Grants are cached in a
-// bounded map; grants that were revoked or released sit in a revocation set that is
-// consulted before the cache. A Table over a store that other processes
-// write trusts its cache only while a Feed tells it of their changes. It
-// is safe for concurrent use.
+// bounded map; grants that were revoked or released sit in a revocation
+// set that is consulted before the cache. A Table over a store that other
+// processes write trusts its cache only while a Feed tells it of their
+// changes. It is safe for concurrent use.
 type Table struct {
 	store  Store
 	cache  *grantCache
