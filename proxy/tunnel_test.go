@@ -54,6 +54,16 @@ func tunnelEnd(t testing.TB, logs *observer.ObservedLogs) observer.LoggedEntry {
 	return lines[0]
 }
 
+// dialTunnel connects to the tunnel's local address; the connection is
+// closed when the test ends.
+func dialTunnel(t testing.TB, addr string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, waitTime)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // tunnelReasonLogged waits for the tunnel's line about a closed connection
 // and returns its reason.
 func tunnelReasonLogged(t testing.TB, logs *observer.ObservedLogs) string {
@@ -66,11 +76,9 @@ func TestTunnelCarriesPlainTCP(t *testing.T) {
 	h.checker.set("g1", nil)
 	addr, logs, stop := startTunnel(t, h, "g1")
 
-	c, err := net.DialTimeout("tcp", addr, waitTime)
-	require.NoError(t, err)
-	defer c.Close()
+	c := dialTunnel(t, addr)
 	require.NoError(t, c.SetDeadline(time.Now().Add(waitTime)))
-	_, err = io.WriteString(c, "plain bytes")
+	_, err := io.WriteString(c, "plain bytes")
 	require.NoError(t, err)
 	require.NoError(t, c.(*net.TCPConn).CloseWrite())
 
@@ -90,14 +98,11 @@ func TestTunnelNamesASessionLimitCut(t *testing.T) {
 	h.checker.set("g1", nil)
 	addr, logs, _ := startTunnel(t, h, "g1")
 
-	first, err := net.DialTimeout("tcp", addr, waitTime)
-	require.NoError(t, err)
-	defer first.Close()
+	first := dialTunnel(t, addr)
 	roundTrip(t, first, "the one session")
 
-	second, err := net.DialTimeout("tcp", addr, waitTime)
-	require.NoError(t, err)
-	_, err = second.Write([]byte("startup"))
+	second := dialTunnel(t, addr)
+	_, err := second.Write([]byte("startup"))
 	require.NoError(t, err)
 	requireCut(t, second, waitTime)
 	// A client closes its side on the end of the stream, as psql does; the
@@ -137,10 +142,8 @@ func TestTunnelToAServiceThatNeverAnswers(t *testing.T) {
 	h.checker.set("g1", nil)
 	addr, logs, _ := startTunnel(t, h, "g1")
 
-	c, err := net.DialTimeout("tcp", addr, waitTime)
-	require.NoError(t, err)
-	defer c.Close()
-	_, err = c.Write([]byte("log line\n"))
+	c := dialTunnel(t, addr)
+	_, err := c.Write([]byte("log line\n"))
 	require.NoError(t, err)
 	require.NoError(t, c.(*net.TCPConn).CloseWrite())
 	requireCut(t, c, waitTime)
@@ -155,9 +158,7 @@ func TestTunnelRefusedByProxy(t *testing.T) {
 	h.checker.set("g1", grants.ErrGrantRevoked)
 	addr, logs, _ := startTunnel(t, h, "g1")
 
-	c, err := net.DialTimeout("tcp", addr, waitTime)
-	require.NoError(t, err)
-	defer c.Close()
+	c := dialTunnel(t, addr)
 	requireCut(t, c, waitTime)
 
 	line := tunnelEnd(t, logs)
@@ -171,15 +172,13 @@ func TestTunnelStopsOnCancel(t *testing.T) {
 	h := newHarness(t, echo, nil)
 	h.checker.set("g1", nil)
 	addr, logs, stop := startTunnel(t, h, "g1")
-	c, err := net.DialTimeout("tcp", addr, waitTime)
-	require.NoError(t, err)
-	defer c.Close()
+	c := dialTunnel(t, addr)
 	roundTrip(t, c, "ping")
 
 	require.NoError(t, stop())
 	requireCut(t, c, waitTime)
 
 	assert.Equal(t, tunnelShutdown, tunnelReasonLogged(t, logs))
-	_, err = net.DialTimeout("tcp", addr, waitTime)
+	_, err := net.DialTimeout("tcp", addr, waitTime)
 	assert.Error(t, err, "still accepting after Tunnel returned")
 }
