@@ -23,8 +23,8 @@ const othersWrite fs.FileMode = 0o022
 // root, who may write it whatever its mode: the config file (its
 // policies), the data directory (its CA and store) and the store file are
 // jitgate's decisions, and whoever can change them can grant themselves
-// access. A path that does not exist passes: what
-// jitgate creates, it creates private.
+// access. A path that does not exist passes: what jitgate creates, it
+// creates private.
 func CheckNotWritableByOthers(what, path string) error {
 	info, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
